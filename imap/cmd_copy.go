@@ -1,0 +1,99 @@
+package imap
+
+import (
+	"context"
+	"errors"
+
+	"github.com/bulwarkmail/bulwark/imap/internal/wire"
+	"github.com/bulwarkmail/bulwark/mailstore"
+)
+
+type copyArgs struct {
+	set     wire.SeqSet
+	mailbox string
+}
+
+func parseCopy(p *parser) (any, error) {
+	var a copyArgs
+	var err error
+	if err = p.d.SP(); err == nil {
+		if a.set, err = p.seqSet(); err == nil {
+			if err = p.d.SP(); err == nil {
+				a.mailbox, err = p.mailbox()
+			}
+		}
+	}
+	return a, err
+}
+
+// cmdCopy runs COPY (RFC 9051 section 6.4.7) and MOVE (RFC 6851) with the
+// COPYUID response code (RFC 4315).
+func (s *session) cmdCopy(cmd *command) error {
+	a := cmd.args.(copyArgs)
+	move := cmd.name == "MOVE"
+	if move && s.sel.readOnly {
+		return errNo("READ-ONLY", "Mailbox is read-only")
+	}
+	seqs, err := s.resolve(a.set, cmd.uid)
+	if err != nil {
+		return err
+	}
+	dst, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
+	if errors.Is(err, mailstore.ErrNotFound) {
+		return errNo("TRYCREATE", "No such mailbox")
+	} else if err != nil {
+		return err
+	}
+	if len(seqs) == 0 {
+		if cmd.uid {
+			return nil
+		}
+		return errNo("", "No messages")
+	}
+	uids := make([]uint32, len(seqs))
+	for i, n := range seqs {
+		uids[i] = s.sel.msgs[n-1].UID
+	}
+	op := s.store.Copy
+	if move && dst.ID != s.sel.mbox.ID {
+		op = s.store.Move
+	} else if move {
+		// Moving within one mailbox gives the messages new UIDs.
+		op = s.copyExpunge
+	}
+	src, dstUIDs, validity, err := op(s.ctx, s.account, s.sel.mbox.ID, uids, dst.ID)
+	if err != nil {
+		return err
+	}
+	code := "COPYUID " + itoa(validity) + " " + wire.FormatList(src) + " " +
+		wire.FormatList(dstUIDs)
+	if len(src) == 0 {
+		code = ""
+	}
+	if dst.ID == s.sel.mbox.ID {
+		s.dirty = true
+	}
+	if !move {
+		s.okCode = code
+		return nil
+	}
+	if code != "" {
+		s.untagged().Raw("OK [").Raw(code).Raw("] Moved").CRLF()
+	}
+	s.removeExpunged(src)
+	return nil
+}
+
+// copyExpunge moves messages within one mailbox: a copy, then an expunge
+// of the originals.
+func (s *session) copyExpunge(ctx context.Context, account string, src mailstore.MailboxID,
+	uids []uint32, dst mailstore.MailboxID) ([]uint32, []uint32, uint32, error) {
+	from, to, validity, err := s.store.Copy(ctx, account, src, uids, dst)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if _, err := s.store.Expunge(ctx, account, src, from); err != nil {
+		return nil, nil, 0, err
+	}
+	return from, to, validity, nil
+}

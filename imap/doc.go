@@ -1,0 +1,55 @@
+// Package imap is Bulwark's IMAP server: IMAP4rev2 (RFC 9051) and
+// IMAP4rev1 (RFC 3501) in one server over a mailstore.Store, with users
+// authenticated by a directory.Directory.
+//
+// A host builds a Server with New and calls Serve for each listener
+// (ImplicitTLS for port 993, STARTTLS otherwise) and Shutdown to stop:
+//
+//	srv, err := imap.New(imap.Options{Store: ms, Directory: dir, TLSConfig: cfg})
+//	go srv.Serve(listener)
+//	defer srv.Shutdown(ctx)
+//
+// Sessions follow each other's changes through the store's notifications:
+// EXISTS, EXPUNGE (or VANISHED under QRESYNC) and FETCH FLAGS reach every
+// session that has the mailbox selected at the points RFC 9051 section
+// 7.5.1 allows, and at once in IDLE.
+//
+// The wire codec lives in imap/internal/wire: the command decoder with
+// synchronising and non-synchronising literals, sequence sets, search keys,
+// fetch items and the response encoder.
+//
+// Implemented:
+//
+//   - RFC 9051 IMAP4rev2 and RFC 3501 IMAP4rev1, every command of both;
+//     modified UTF-7 mailbox names (RFC 3501 section 5.1.3), \Recent for
+//     IMAP4rev1 clients (RFC 3501 section 2.3.2)
+//   - RFC 2177 IDLE, RFC 2342 NAMESPACE, RFC 2971 ID, RFC 3502 MULTIAPPEND,
+//     RFC 3516 BINARY, RFC 3691 UNSELECT, RFC 3348 CHILDREN
+//   - RFC 4315 UIDPLUS, RFC 4731 ESEARCH, RFC 4959 SASL-IR (AUTHENTICATE
+//     through directory.NewSASLServer), RFC 4978 COMPRESS=DEFLATE (when
+//     Options.Compress is set), RFC 5161 ENABLE, RFC 5182 SEARCHRES
+//   - RFC 5256 SORT and THREAD (ORDEREDSUBJECT, REFERENCES), RFC 5957
+//     SORT=DISPLAY
+//   - RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE and
+//     CREATE-SPECIAL-USE, RFC 6851 MOVE, RFC 6855 UTF8=ACCEPT
+//   - RFC 7162 CONDSTORE and QRESYNC, RFC 7888 LITERAL+, RFC 7889
+//     APPENDLIMIT, RFC 8438 STATUS=SIZE, RFC 8474 OBJECTID, RFC 8970
+//     PREVIEW, RFC 9208 QUOTA (one quota root per account)
+//   - STARTTLS and implicit TLS (RFC 8314); LOGIN and AUTHENTICATE are
+//     refused without TLS unless Options.AllowInsecureAuth is set
+//   - limits on command lines, literals, nesting, sessions per account and
+//     connections per address, and an inactivity timeout of 30 minutes
+//
+// Not yet:
+//
+//   - ACL (RFC 4314) and shared mailboxes: the store has no sharing, so the
+//     capability is not offered.
+//   - COMPRESS=DEFLATE is off by default: Go's inflater returns data only
+//     at sync flushes, so clients that use partial flushes (mbsync) stall.
+//   - CONTEXT=SEARCH/SORT (RFC 5267), ESORT, CATENATE (RFC 4469), NOTIFY
+//     (RFC 5465), URLAUTH (RFC 4467), METADATA (RFC 5464).
+//   - Subscriptions to mailboxes that do not exist (LIST \NonExistent
+//     \Subscribed after a DELETE): the store keeps subscription on the
+//     mailbox itself.
+//   - SEARCH with charsets other than UTF-8 and US-ASCII.
+package imap

@@ -1,0 +1,161 @@
+package mailstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bulwarkmail/bulwark/store"
+)
+
+// PurgeStats reports what Purge removed.
+type PurgeStats struct {
+	// Changes and Vanished count the change-log entries and expunged
+	// UIDs trimmed.
+	Changes, Vanished int
+	// Blobs counts the blobs deleted.
+	Blobs int
+}
+
+// purgeBatch caps the keys one purge transaction deletes.
+const purgeBatch = 5000
+
+// Purge is the maintenance task the host runs on a schedule: it trims the
+// change log and the expunged UIDs older than Options.ChangeRetention
+// (clients with an older state then get ErrChangesTrimmed) and deletes the
+// blobs that no email has referenced for Options.BlobGrace. With
+// Options.OwnBlobs it also deletes blobs that were never referenced, left
+// by a delivery that failed or crashed after writing its blob.
+func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
+	var st PurgeStats
+	accounts, err := s.Accounts(ctx)
+	if err != nil {
+		return st, err
+	}
+	for _, acct := range accounts {
+		if err := s.trimAccount(ctx, acct, &st); err != nil && !errors.Is(err, ErrNotFound) {
+			return st, err
+		}
+	}
+	if s.opts.OwnBlobs {
+		if err := s.markStrayBlobs(ctx); err != nil {
+			return st, err
+		}
+	}
+	if err := s.sweepBlobs(ctx, &st); err != nil {
+		return st, err
+	}
+	s.log.Info("mailstore purge", "changes", st.Changes, "vanished", st.Vanished,
+		"blobs", st.Blobs)
+	return st, nil
+}
+
+// trimAccount trims one account's change log, a batch per transaction.
+func (s *Store) trimAccount(ctx context.Context, account string, st *PurgeStats) error {
+	cutoff := s.now().Add(-s.opts.ChangeRetention).Unix()
+	for {
+		var done bool
+		err := s.kv.Update(ctx, func(tx store.Tx) error {
+			a, err := getAccount(tx, account)
+			if err != nil {
+				return err
+			}
+			n, upTo, err := trimChanges(tx, a.num, cutoff)
+			if err != nil {
+				return err
+			}
+			done = n < purgeBatch
+			if upTo <= a.trimmed {
+				return nil
+			}
+			v, err := trimVanished(tx, a.num, upTo)
+			if err != nil {
+				return err
+			}
+			a.trimmed = upTo
+			st.Changes += n
+			st.Vanished += v
+			return tx.Put(spaceAccount, []byte(account), a.encode())
+		})
+		if err != nil {
+			return fmt.Errorf("trim changes of %s: %w", account, err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// trimChanges deletes up to purgeBatch change-log entries older than
+// cutoff, whole MODSEQs at a time, and returns how many and the highest
+// MODSEQ removed.
+func trimChanges(tx store.Tx, a uint32, cutoff int64) (int, uint64, error) {
+	var keys [][]byte
+	var upTo, pending uint64
+	var group [][]byte
+	err := tx.Scan(spaceChange, store.Prefix(newKey(a)), func(k, v []byte) error {
+		r, err := decodeChangeRow(k, v)
+		if err != nil {
+			return err
+		}
+		d := dec{b: v[2:]}
+		if when := d.varint(); when >= cutoff {
+			return store.ErrStop
+		}
+		if r.q != pending {
+			// Whole MODSEQs only; a first one larger than a batch still
+			// goes, or the trim would never move past it.
+			if len(keys) > 0 && len(keys)+len(group) > purgeBatch {
+				return store.ErrStop
+			}
+			keys, upTo = append(keys, group...), pending
+			group, pending = group[:0], r.q
+		}
+		group = append(group, append([]byte(nil), k...))
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
+	}
+	if len(group) > 0 && (len(keys) == 0 || len(keys)+len(group) <= purgeBatch) {
+		keys, upTo = append(keys, group...), pending
+	}
+	for _, k := range keys {
+		if err := tx.Delete(spaceChange, k); err != nil {
+			return 0, 0, err
+		}
+	}
+	return len(keys), upTo, nil
+}
+
+// trimVanished deletes the expunged UIDs of every mailbox up to MODSEQ
+// upTo.
+func trimVanished(tx store.Tx, a uint32, upTo uint64) (int, error) {
+	var ms []uint32
+	err := tx.Scan(spaceMailbox, store.Prefix(newKey(a)), func(k, _ []byte) error {
+		ms = append(ms, be32(k[4:]))
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range ms {
+		var keys [][]byte
+		r := store.Range{Start: mailboxKey(a, m), End: mailboxKey(a, m).u64(upTo + 1)}
+		err := tx.Scan(spaceVanished, r, func(k, _ []byte) error {
+			keys = append(keys, append([]byte(nil), k...))
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		for _, k := range keys {
+			if err := tx.Delete(spaceVanished, k); err != nil {
+				return 0, err
+			}
+		}
+		n += len(keys)
+	}
+	return n, nil
+}

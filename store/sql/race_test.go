@@ -1,0 +1,5 @@
+//go:build race
+
+package sql_test
+
+func init() { raceEnabled = true }
