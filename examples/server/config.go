@@ -34,13 +34,13 @@ type Config struct {
 // ListenConfig sets the listener addresses. An empty string disables a
 // listener.
 type ListenConfig struct {
-	SMTP             string `toml:"smtp"`
-	Submission       string `toml:"submission"`
-	SubmissionTLS    string `toml:"submissions"`
-	IMAP             string `toml:"imap"`
-	IMAPTLS          string `toml:"imaps"`
-	HTTP             string `toml:"http"`
-	ManageSieve      string `toml:"managesieve"`
+	SMTP             string   `toml:"smtp"`
+	Submission       string   `toml:"submission"`
+	SubmissionTLS    string   `toml:"submissions"`
+	IMAP             string   `toml:"imap"`
+	IMAPTLS          string   `toml:"imaps"`
+	HTTP             string   `toml:"http"`
+	ManageSieve      string   `toml:"managesieve"`
 	TrustedProxyNets []string `toml:"trusted_proxies"`
 }
 
@@ -73,6 +73,11 @@ type LimitsConfig struct {
 	MaxRecipients int `toml:"max_recipients"`
 	// MaxConnectionsPerIP across each listener. Default: 50.
 	MaxConnectionsPerIP int `toml:"max_connections_per_ip"`
+	// MaxLineLength bounds a line of a message received over SMTP, CRLF
+	// included. RFC 5321 (section 4.5.3.1.6) sets 1000 as the least a
+	// server accepts and asks for no limit where possible; real mail
+	// carries longer lines. Default: 65536.
+	MaxLineLength int `toml:"max_line_length"`
 }
 
 // AuthConfig sets authentication policy.
@@ -112,8 +117,9 @@ func defaultConfig() Config {
 			HTTP:          "127.0.0.1:8080",
 			ManageSieve:   "127.0.0.1:4190",
 		},
-		Store:   StoreConfig{Kind: "bolt"},
-		Limits:  LimitsConfig{MaxMessageSize: 50 << 20, MaxRecipients: 100, MaxConnectionsPerIP: 50},
+		Store: StoreConfig{Kind: "bolt"},
+		Limits: LimitsConfig{MaxMessageSize: 50 << 20, MaxRecipients: 100,
+			MaxConnectionsPerIP: 50, MaxLineLength: 65536},
 		Logging: LoggingConfig{Level: "info"},
 	}
 }
@@ -222,6 +228,10 @@ func (c *Config) validate() error {
 	}
 	if c.Limits.MaxRecipients < 1 {
 		return fmt.Errorf("key %q: must be at least 1", "limits.max_recipients")
+	}
+	if c.Limits.MaxLineLength < 1000 {
+		return fmt.Errorf("key %q: must be at least 1000 (RFC 5321, section 4.5.3.1.6)",
+			"limits.max_line_length")
 	}
 	if _, err := parseLevel(c.Logging.Level); err != nil {
 		return fmt.Errorf("key %q: %w", "logging.level", err)

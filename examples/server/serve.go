@@ -57,6 +57,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 			MaxMessageSize:      cfg.Limits.MaxMessageSize,
 			MaxRecipients:       cfg.Limits.MaxRecipients,
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,
+			MaxTextLineLength:   cfg.Limits.MaxLineLength,
 			Logger:              log.With("service", name),
 		})
 		if err != nil {

@@ -159,8 +159,10 @@ def python_types(msg):
 
     def walk(m):
         ct = m.get_content_type()
-        if ct == "message/delivery-status":
-            # Python splits its status groups into parts; IMAP sees a leaf.
+        if ct.startswith("message/") and ct not in ("message/rfc822", "message/global"):
+            # Python splits delivery-status groups and external-body
+            # headers into parts; IMAP nests only messages (RFC 9051
+            # section 7.5.2).
             out.append(ct)
         elif m.is_multipart():
             out.append(ct)

@@ -1,0 +1,186 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// serverProcess is the server binary running as a separate process.
+type serverProcess struct {
+	cmd        *exec.Cmd
+	logs       *bytes.Buffer
+	data       string
+	smtp       string
+	imap       string
+	imaps      string
+	submission string
+}
+
+// builtServer is the server binary, compiled once for every test of the
+// package that runs it as a process.
+var builtServer struct {
+	once sync.Once
+	dir  string
+	path string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtServer.dir != "" {
+		os.RemoveAll(builtServer.dir)
+	}
+	os.Exit(code)
+}
+
+// buildServer compiles the server binary on first use.
+func buildServer(t *testing.T) string {
+	t.Helper()
+	b := &builtServer
+	b.once.Do(func() {
+		if b.dir, b.err = os.MkdirTemp("", "bulwark-e2e"); b.err != nil {
+			return
+		}
+		b.path = filepath.Join(b.dir, "bulwark-server")
+		out, err := exec.Command("go", "build", "-o", b.path, ".").CombinedOutput()
+		if err != nil {
+			b.err = fmt.Errorf("go build: %w\n%s", err, out)
+		}
+	})
+	if b.err != nil {
+		t.Fatal(b.err)
+	}
+	return b.path
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// startServer runs bin on a fresh data folder, with passwords allowed
+// without TLS when plaintext is set, and returns once the SMTP and IMAP
+// listeners accept connections.
+func startServer(t *testing.T, bin string, accounts map[string]string,
+	plaintext bool) *serverProcess {
+	t.Helper()
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	p := &serverProcess{logs: new(bytes.Buffer), data: data,
+		smtp: freeAddr(t), imap: freeAddr(t), imaps: freeAddr(t),
+		submission: freeAddr(t)}
+	config := fmt.Sprintf(`hostname = "mx.e2e.test"
+[listen]
+smtp = %q
+submission = %q
+submissions = %q
+imap = %q
+imaps = %q
+http = ""
+managesieve = ""
+[auth]
+allow_plaintext = %t
+`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, plaintext)
+	cfgPath := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for user, pass := range accounts {
+		out, err := exec.Command(bin, "-data", data, "account", "add", user, pass).CombinedOutput()
+		if err != nil {
+			t.Fatalf("account add %s: %v\n%s", user, err, out)
+		}
+	}
+	p.cmd = exec.Command(bin, "-config", cfgPath, "-data", data)
+	p.cmd.Stdout = p.logs
+	p.cmd.Stderr = p.logs
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { p.stop(t) })
+	for _, addr := range []string{p.smtp, p.imap} {
+		waitListening(t, addr, p)
+	}
+	return p
+}
+
+func waitListening(t *testing.T, addr string, p *serverProcess) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not listen on %s; log:\n%s", addr, p.logs)
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func (p *serverProcess) stop(t *testing.T) {
+	if p.cmd.ProcessState != nil {
+		return
+	}
+	p.cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- p.cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("server exit: %v; log:\n%s", err, p.logs)
+		}
+	case <-time.After(20 * time.Second):
+		p.cmd.Process.Kill()
+		<-done
+		t.Errorf("server did not stop within 20s; log:\n%s", p.logs)
+	}
+}
+
+// requireTool returns the path of a program the test needs; outside CI a
+// missing program skips the test, in CI it fails it.
+func requireTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skipf("%s not installed", name)
+		}
+		t.Fatalf("%s not installed (bash .ci/setup installs it)", name)
+	}
+	return path
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+func firstLines(s string, n int) string {
+	var b strings.Builder
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for i := 0; i < n && sc.Scan(); i++ {
+		b.WriteString(sc.Text() + "\n")
+	}
+	return b.String()
+}
