@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/bulwarkmail/bulwark/directory"
+	"github.com/bulwarkmail/bulwark/mailauth"
 )
 
 // Session describes a client connection to hooks and to Delivery. The
@@ -17,6 +18,9 @@ type Session struct {
 	// Remote is the client's address (from the PROXY header when a
 	// trusted proxy sent one); Local is the address it connected to.
 	Remote, Local netip.AddrPort
+	// ReverseName is the client's forward-confirmed reverse DNS name,
+	// "" when unknown or when no Resolver is configured.
+	ReverseName string
 	// TLS is the connection's TLS state; nil without TLS.
 	TLS *tls.ConnectionState
 	// Hello is the domain or address literal given with EHLO, HELO or
@@ -62,6 +66,14 @@ type Envelope struct {
 	AuthSender string
 	// Recipients are the accepted forward-paths, in order.
 	Recipients []*Recipient
+	// Auth holds the sender authentication results when an AuthCheck
+	// runs: SPF from MAIL FROM, then DKIM, ARC and DMARC after the
+	// message. Nil otherwise. Later stages (Sieve, spam filter) read it.
+	Auth *mailauth.Results
+	// Quarantine is set when the sender's DMARC policy asks for
+	// quarantine and the host's policy follows it: the message is filed
+	// in each recipient's Junk mailbox.
+	Quarantine bool
 }
 
 // Recipient is one accepted forward-path and where it delivers.

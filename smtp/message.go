@@ -20,10 +20,11 @@ type Message struct {
 	// Received is when the message was received.
 	Received time.Time
 
-	relay Relay  // the server's Options.Relay
-	trace []byte // header fields added on top, newest first
-	body  io.ReaderAt
-	size  int64
+	relay   Relay  // the server's Options.Relay
+	trace   []byte // header fields added on top, newest first
+	body    io.ReaderAt
+	size    int64
+	filters []func(io.Reader) io.Reader
 }
 
 // AddHeader puts a header field above the others (trace and result
@@ -61,7 +62,24 @@ func (m *Message) Size() int64 { return int64(len(m.trace)) + m.size }
 // Reader returns a new reader over the whole message, added header fields
 // first. Each call starts again at the beginning; nothing needs closing.
 func (m *Message) Reader() io.Reader {
-	return io.MultiReader(bytes.NewReader(m.trace), io.NewSectionReader(m.body, 0, m.size))
+	return io.MultiReader(bytes.NewReader(m.trace), m.filtered())
+}
+
+// Filter adds a rewrite of the client's message that Reader applies on
+// every read, after the filters added before it; header fields added with
+// AddHeader stay outside it. A filter must stream: it is given the body
+// reader and returns a reader of the rewritten message, reporting a read
+// failure through that reader. Size does not count what filters change.
+func (m *Message) Filter(f func(io.Reader) io.Reader) {
+	m.filters = append(m.filters, f)
+}
+
+func (m *Message) filtered() io.Reader {
+	var r io.Reader = io.NewSectionReader(m.body, 0, m.size)
+	for _, f := range m.filters {
+		r = f(r)
+	}
+	return r
 }
 
 // Body returns a new reader over the message as the client sent it.

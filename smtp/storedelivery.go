@@ -120,7 +120,7 @@ func (d *StoreDelivery) route(ctx context.Context, m *Message,
 	var dests []mailstore.Recipient
 	for _, a := range accounts {
 		if d.Route == nil {
-			dests = append(dests, mailstore.Recipient{Account: a})
+			dests = append(dests, d.defaultRoute(ctx, m, a))
 			continue
 		}
 		var rcpts []*Recipient
@@ -233,4 +233,19 @@ func (d *StoreDelivery) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return d.Logger
+}
+
+// defaultRoute files the message in the inbox, or in the Junk mailbox
+// (RFC 6154) when the envelope is quarantined and the account has one.
+func (d *StoreDelivery) defaultRoute(ctx context.Context, m *Message,
+	account string) mailstore.Recipient {
+	r := mailstore.Recipient{Account: account}
+	if !m.Envelope.Quarantine {
+		return r
+	}
+	junk, err := d.Store.MailboxByRole(ctx, account, "junk")
+	if err == nil {
+		r.Mailbox = junk.ID
+	}
+	return r
 }

@@ -28,6 +28,8 @@ type Config struct {
 	Store   StoreConfig   `toml:"store"`
 	Limits  LimitsConfig  `toml:"limits"`
 	Auth    AuthConfig    `toml:"auth"`
+	DNS     DNSConfig     `toml:"dns"`
+	Inbound InboundConfig `toml:"inbound"`
 	Logging LoggingConfig `toml:"logging"`
 }
 
@@ -85,6 +87,26 @@ type AuthConfig struct {
 	// AllowPlaintext permits LOGIN and AUTH without TLS. Use only on
 	// loopback test set-ups.
 	AllowPlaintext bool `toml:"allow_plaintext"`
+}
+
+// DNSConfig chooses the resolver of SPF, DKIM and DMARC lookups.
+type DNSConfig struct {
+	// Servers are "host:port" addresses of recursive resolvers, asked in
+	// order. Default: the system's resolver.
+	Servers []string `toml:"servers"`
+}
+
+// InboundConfig sets the sender authentication policy of the inbound
+// SMTP listener.
+type InboundConfig struct {
+	// CheckAuth runs SPF, DKIM, ARC and DMARC and writes
+	// Authentication-Results. Default true.
+	CheckAuth bool `toml:"check_auth"`
+	// RejectSPFFail refuses MAIL FROM when SPF fails. Default false.
+	RejectSPFFail bool `toml:"reject_spf_fail"`
+	// AcceptDMARCReject files mail that fails a p=reject policy in Junk
+	// instead of refusing it. Default false.
+	AcceptDMARCReject bool `toml:"accept_dmarc_reject"`
 }
 
 // LoggingConfig sets the log level ("debug", "info", "warn", "error").
@@ -205,6 +227,11 @@ func (c *Config) validate() error {
 		}
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("key %q: bad address %q: %w", key, a, err)
+		}
+	}
+	for _, a := range c.DNS.Servers {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			return fmt.Errorf("key %q: bad address %q: %w", "dns.servers", a, err)
 		}
 	}
 	for _, n := range c.Listen.TrustedProxyNets {

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/foxcpp/go-mockdns"
 )
 
 // serverProcess is the server binary running as a separate process.
@@ -96,7 +98,9 @@ http = ""
 managesieve = ""
 [auth]
 allow_plaintext = %t
-`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, plaintext)
+[dns]
+servers = [%q]
+`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, plaintext, startDNS(t))
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -184,3 +188,24 @@ func firstLines(s string, n int) string {
 	}
 	return b.String()
 }
+
+// startDNS serves the zones of the test senders on a loopback port, so
+// that the server's SPF, DKIM and DMARC lookups never leave the machine.
+func startDNS(t *testing.T) string {
+	t.Helper()
+	zones := map[string]mockdns.Zone{
+		"elsewhere.test.":        {TXT: []string{"v=spf1 ip4:127.0.0.1 -all"}},
+		"_dmarc.elsewhere.test.": {TXT: []string{"v=DMARC1; p=none"}},
+		"e2e.test.":              {TXT: []string{"v=spf1 ip4:127.0.0.1 ~all"}},
+	}
+	srv, err := mockdns.NewServerWithLogger(zones, nopLogger{}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv.LocalAddr().String()
+}
+
+type nopLogger struct{}
+
+func (nopLogger) Printf(string, ...any) {}

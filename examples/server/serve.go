@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/bulwarkmail/bulwark/imap"
+	"github.com/bulwarkmail/bulwark/mailauth"
 	"github.com/bulwarkmail/bulwark/smtp"
 )
 
@@ -42,11 +43,30 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]service, error) {
 	var out []service
+	var inboundHooks smtp.Hooks
+	if cfg.Inbound.CheckAuth {
+		check := &smtp.AuthCheck{
+			Verifier: &mailauth.Verifier{
+				Resolver: newResolver(cfg.DNS),
+				Hostname: cfg.Hostname,
+				Logger:   log.With("service", "mailauth"),
+			},
+			RejectSPFFail:     cfg.Inbound.RejectSPFFail,
+			AcceptDMARCReject: cfg.Inbound.AcceptDMARCReject,
+			Logger:            log.With("service", "smtp"),
+		}
+		inboundHooks = check.Hooks(inboundHooks)
+	}
 	smtpSvc := func(name, addr string, mode smtp.Mode, implicit bool) error {
 		if addr == "" {
 			return nil
 		}
+		var hooks smtp.Hooks
+		if mode == smtp.ModeInbound {
+			hooks = inboundHooks
+		}
 		srv, err := smtp.New(smtp.Options{
+			Hooks:               hooks,
 			Hostname:            cfg.Hostname,
 			Mode:                mode,
 			TLSConfig:           tc,
