@@ -20,7 +20,7 @@ import (
 // blobs, the mail data model and the directory.
 type backend struct {
 	kv    store.KV
-	blobs store.BlobStore
+	blobs *fsblob.Store
 	mail  *mailstore.Store
 	dir   *local.Directory
 }
@@ -80,5 +80,5 @@ func openKV(ctx context.Context, cfg Config) (store.KV, error) {
 }
 
 func (b *backend) Close() error {
-	return b.kv.Close()
+	return errors.Join(b.blobs.Close(), b.kv.Close())
 }
