@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwarkmail/bulwark/imap"
 	"github.com/bulwarkmail/bulwark/mailauth"
+	"github.com/bulwarkmail/bulwark/sieve/managesieve"
 	"github.com/bulwarkmail/bulwark/smtp"
 )
 
@@ -105,6 +106,19 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 		}
 		out = append(out, service{name, addr, srv.Serve, srv.Shutdown})
 		return nil
+	}
+	if addr := cfg.Listen.ManageSieve; addr != "" {
+		srv, err := managesieve.New(managesieve.Options{
+			Storage:           b.sieve,
+			Directory:         b.dir,
+			TLSConfig:         tc,
+			AllowInsecureAuth: cfg.Auth.AllowPlaintext,
+			Logger:            log.With("service", "managesieve"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("managesieve: %w", err)
+		}
+		out = append(out, service{"managesieve", addr, srv.Serve, srv.Shutdown})
 	}
 	l := cfg.Listen
 	err := errors.Join(

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwarkmail/bulwark/directory/local"
 	"github.com/bulwarkmail/bulwark/mailstore"
+	"github.com/bulwarkmail/bulwark/sieve"
 	"github.com/bulwarkmail/bulwark/store"
 	"github.com/bulwarkmail/bulwark/store/bolt"
 	"github.com/bulwarkmail/bulwark/store/fsblob"
@@ -23,6 +24,7 @@ type backend struct {
 	blobs *fsblob.Store
 	mail  *mailstore.Store
 	dir   *local.Directory
+	sieve *sieve.Storage
 }
 
 // openBackend opens (or creates) the stores of cfg.
@@ -54,6 +56,7 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (*backend, e
 		kv.Close()
 		return nil, fmt.Errorf("open directory: %w", err)
 	}
+	b.sieve = sieve.NewStorage(kv, sieve.StorageOptions{})
 	return b, nil
 }
 
