@@ -35,11 +35,8 @@ func mimeOf(raw string, p *Part) string {
 	return raw[off : off+n]
 }
 
-// Case 001: a multipart/alternative keeps the data the BODYSTRUCTURE
-// extension fields need: the boundary parameter of the multipart, and per
-// leaf the (absent) MD5, disposition, language and location.
-func TestCase001BodyStructureExtensionData(t *testing.T) {
-	raw := crlf(`From: Carol Example <carol@example.com>
+// case001 is the message of case 001 (LF line ends; tests use crlf).
+const case001 = `From: Carol Example <carol@example.com>
 To: Dave Example <dave@example.test>
 Subject: alternative parts
 Date: Thu, 03 Dec 2026 10:00:00 +0000
@@ -60,7 +57,47 @@ Content-Transfer-Encoding: 7bit
 
 <p>hello</p>
 --b1-7f3a--
-`)
+`
+
+// case006 is the message of case 006, without its close-delimiter.
+const case006 = `From: Mia Example <mia@example.com>
+To: Noah Example <noah@example.test>
+Subject: report attached
+Date: Thu, 03 Dec 2026 15:00:00 +0000
+Message-ID: <noclose-0006@example.com>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="cut-9"
+
+--cut-9
+Content-Type: text/plain; charset=us-ascii
+
+Please find the report below.
+
+--cut-9
+Content-Type: text/csv; name="report.csv"
+Content-Disposition: attachment; filename="report.csv"
+
+region,total
+north,17
+south,23
+`
+
+// case007 is the message of case 007, its header running into the body.
+const case007 = `From: Shop Example <receipts@shop.example.com>
+To: Olga Example <olga@example.test>
+Subject: Your receipt 1042
+Date: Mon, 05 Sep 2022 10:00:00 +0000
+Content-Type: text/html; charset=utf-8
+` + doctype + `
+<html><head><title>Receipt</title></head>
+<body><p>Total: 12.00</p></body></html>
+`
+
+// Case 001: a multipart/alternative keeps the data the BODYSTRUCTURE
+// extension fields need: the boundary parameter of the multipart, and per
+// leaf the (absent) MD5, disposition, language and location.
+func TestCase001BodyStructureExtensionData(t *testing.T) {
+	raw := crlf(case001)
 	m := mustParse(t, raw)
 	r := m.Root
 	if r.MediaType() != "multipart/alternative" || r.Params["boundary"] != "b1-7f3a" {
@@ -288,27 +325,7 @@ four
 // Case 006: a multipart without its close-delimiter keeps both parts, and
 // the truncation is reported, not an error.
 func TestCase006MissingCloseDelimiter(t *testing.T) {
-	raw := crlf(`From: Mia Example <mia@example.com>
-To: Noah Example <noah@example.test>
-Subject: report attached
-Date: Thu, 03 Dec 2026 15:00:00 +0000
-Message-ID: <noclose-0006@example.com>
-MIME-Version: 1.0
-Content-Type: multipart/mixed; boundary="cut-9"
-
---cut-9
-Content-Type: text/plain; charset=us-ascii
-
-Please find the report below.
-
---cut-9
-Content-Type: text/csv; name="report.csv"
-Content-Disposition: attachment; filename="report.csv"
-
-region,total
-north,17
-south,23
-`)
+	raw := crlf(case006)
 	m := mustParse(t, raw)
 	if !m.Truncated || !slices.Contains(m.Defects, DefectMissingCloseDelimiter) {
 		t.Errorf("Truncated = %v, Defects = %v, want the truncation reported",
@@ -344,7 +361,7 @@ func TestTruncatedMultiparts(t *testing.T) {
 		raw   string
 		parts int
 	}{
-		{"in preamble", "Content-Type: multipart/mixed; boundary=a\n\npreamble\n", 0},
+		{"in preamble", "Content-Type: multipart/mixed; boundary=a\n\npreamble\n", 1},
 		{"in part header",
 			"Content-Type: multipart/mixed; boundary=a\n\n--a\nContent-Type: te", 1},
 		{"nested", "Content-Type: multipart/mixed; boundary=a\n\n--a\n" +
@@ -372,15 +389,7 @@ const doctype = `<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" ` +
 // Case 007: a header that runs into the body without a blank line ends at
 // the first line that is not a header field.
 func TestCase007HeaderWithoutBlankLine(t *testing.T) {
-	raw := crlf(`From: Shop Example <receipts@shop.example.com>
-To: Olga Example <olga@example.test>
-Subject: Your receipt 1042
-Date: Mon, 05 Sep 2022 10:00:00 +0000
-Content-Type: text/html; charset=utf-8
-` + doctype + `
-<html><head><title>Receipt</title></head>
-<body><p>Total: 12.00</p></body></html>
-`)
+	raw := crlf(case007)
 	m := mustParse(t, raw)
 	if m.Subject != "Your receipt 1042" || m.Root.MediaType() != "text/html" {
 		t.Errorf("Subject %q type %s", m.Subject, m.Root.MediaType())
@@ -482,19 +491,24 @@ func TestCase033RFC2231Filenames(t *testing.T) {
 }
 
 // An encoded message/rfc822 (forbidden by RFC 2046 section 5.2.1) still
-// gets a Message, so that every message/rfc822 part has an envelope and a
-// structure to show; its bytes decode to the inner message.
+// gets a Message with the envelope of the decoded message and an opaque
+// structure over the encoded bytes; those bytes decode to the message.
 func TestEncodedMessagePart(t *testing.T) {
 	raw := crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n" +
 		"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n" +
 		"U3ViamVjdDogaW5uZXIKCmJvZHkK\n--b--\n")
 	m := mustParse(t, raw)
 	p := m.Section([]int{1})
-	if p.Message == nil || p.Message.Root.MediaType() != "application/octet-stream" {
+	if p.Message == nil || p.Message.Root.MediaType() != "text/plain" ||
+		p.Message.Root.Lines != p.Lines {
 		t.Fatalf("part 1 Message = %+v, want an opaque stand-in", p.Message)
 	}
 	if !slices.Contains(m.Defects, DefectEncodedMessage) || p.Lines != 1 {
 		t.Errorf("Defects = %v, Lines = %d", m.Defects, p.Lines)
+	}
+	if p.Message.Envelope.Subject != "inner" || p.Message.Preview != "body" {
+		t.Errorf("encoded message envelope %+v, preview %q; want them read from the "+
+			"decoded body", p.Message.Envelope, p.Message.Preview)
 	}
 	body, _ := io.ReadAll(p.BodyReader(strings.NewReader(raw)))
 	inner := mustParse(t, string(body))

@@ -22,8 +22,8 @@ func (p *parser) applyContent(part *Part, h header, digest bool) {
 		}
 	}
 	if part.Type == "multipart" && part.Params["boundary"] == "" {
+		// Read as a multipart without body parts (see wholeBodyPart).
 		p.defect(DefectMissingBoundary)
-		part.Type, part.Subtype = "text", "plain"
 	}
 	if v, ok := h.get("content-transfer-encoding"); ok {
 		part.Encoding = normalizeEncoding(v)

@@ -33,9 +33,17 @@
 //   - RFC 5322 (message format; obsolete syntax of section 4 read leniently,
 //     header fields unfolded; a header not ended by a blank line ends at the
 //     first line that is not a field)
+//   - RFC 4155 mbox "From " separator lines: passed over wherever they
+//     stand in a header block (at the top, after trace fields a delivery
+//     prepended, atop an encapsulated message), as Python's email package
+//     does; a ">From " line is not one and ends the header
 //   - RFC 2045, RFC 2046 (MIME entities, multipart, message/rfc822,
 //     multipart/digest defaults; a missing close-delimiter is taken at the
-//     end of the enclosing body and reported in Message.Truncated)
+//     end of the enclosing body and reported in Message.Truncated). A
+//     delimiter need only begin its line; of several boundaries that
+//     begin it the longest wins, of equal ones the innermost. A multipart
+//     without body parts keeps its type and gets one text/plain part over
+//     its preamble, since IMAP cannot show a multipart without parts.
 //   - RFC 2047 (encoded words in any charset golang.org/x/text knows)
 //   - RFC 2231 (parameter continuations, charsets and languages)
 //   - RFC 2183 (Content-Disposition), RFC 3282 (Content-Language),
@@ -54,9 +62,10 @@
 //
 // Not yet:
 //   - A message/rfc822 part with a base64 or quoted-printable transfer
-//     encoding is not parsed as a message (Part.Message is an empty
-//     stand-in); RFC 2046 forbids that encoding, but some software writes
-//     it. Its decoded bytes (Part.BodyReader) can be parsed in turn.
+//     encoding (which RFC 2046 forbids, but some software writes) gets its
+//     envelope from the decoded body, but not its part structure: Root is
+//     one text/plain part over the encoded bytes. Parse Part.BodyReader's
+//     output for the rest.
 //   - x-gzip64 and other rare transfer encodings pass through undecoded.
 //   - Header fields other than those Parse reads are not kept in the
 //     stored form; Part.ReadFields reads them from the raw message.

@@ -19,8 +19,16 @@ func FuzzParse(f *testing.F) {
 		}
 		f.Add(b)
 	}
-	f.Add([]byte(crlf(case003)))
+	for _, c := range []string{case001, case003, case006, case007} {
+		f.Add([]byte(crlf(c)))
+	}
+	f.Add([]byte(crlf("Content-Type: multipart/mixed; boundary=b\n\n--b\n" +
+		"Content-Type: message/rfc822\nContent-Transfer-Encoding: base64\n\n" +
+		"U3ViamVjdDogaW5uZXIKCmJvZHkK\n--b--\n")))
 	f.Add([]byte("Content-Type: multipart/mixed; boundary=a\n\n--a\n--a\n--a--"))
+	f.Add([]byte(trace + "From a@b Tue May 10 11:28:07 2005\r\nSubject: s\r\n\r\nb"))
+	f.Add([]byte("Content-Type: multipart/mixed; boundary=ab\n\n--ab\n" +
+		"Content-Type: multipart/alternative; boundary=a\n\npre\n--ab--\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		m, err := ParseOptions(bytes.NewReader(raw), Options{MaxDepth: 20})
 		if err != nil {

@@ -110,6 +110,7 @@ func TestMaxTextBytes(t *testing.T) {
 		{Options{MaxTextBytes: 999}, 999, 999, true},
 		{Options{MaxTextBytes: 1000}, 1000, 1000, false},
 		{Options{MaxTotalTextBytes: 1500}, 1000, 500, true},
+		{Options{MaxTotalTextBytes: 1000}, 1000, 0, true},
 	}
 	for _, tt := range tests {
 		m, err := ParseOptions(strings.NewReader(raw), tt.opts)

@@ -132,13 +132,18 @@ type Part struct {
 	// lines, for text/* and message/rfc822 parts (RFC 9051 section 7.5.2).
 	Size, Lines int64
 
-	// Children are the body parts of a multipart.
+	// Children are the body parts of a multipart. A multipart that has
+	// none (no boundary parameter, no delimiter line) gets one text/plain
+	// part over its preamble, with an empty MIME header, and
+	// DefectEmptyMultipart is noted.
 	Children []*Part
 	// Message is the encapsulated message of a message/rfc822 (or
 	// message/global) part, never nil for those types, nil for others.
 	// When the part has a transfer encoding other than 7bit, 8bit or
-	// binary, it is an empty envelope over one application/octet-stream
-	// part spanning the encoded body (and DefectEncodedMessage is noted).
+	// binary, its envelope and header fields are read from the decoded
+	// body, its Root is one text/plain part (the RFC 2045 default for a
+	// body without a header) spanning the encoded body, and
+	// DefectEncodedMessage is noted.
 	Message *Message
 
 	// Charset is the charset parameter, lower-case; for text/* without one

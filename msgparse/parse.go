@@ -87,7 +87,6 @@ func (p *parser) parseMessage(depth int, stack []string) (*Message, term) {
 func (p *parser) readHeader(part *Part, stack []string) header {
 	b := headerBuilder{max: p.opts.MaxHeaderBytes}
 	inField := false
-	first := part.HeaderStart == 0
 	for {
 		st := p.lr.save()
 		c, ok := p.lr.next()
@@ -100,13 +99,6 @@ func (p *parser) readHeader(part *Part, stack []string) header {
 			}
 			continue
 		}
-		if first && bytes.HasPrefix(c.data, []byte("From ")) {
-			// An mbox separator line before the header: part of the
-			// header block, not a field.
-			first = false
-			continue
-		}
-		first = false
 		if isBlank(c.data) {
 			part.BodyStart = p.lr.off
 			return p.finishHeader(&b)
@@ -125,6 +117,14 @@ func (p *parser) readHeader(part *Part, stack []string) header {
 			inField = true
 			continue
 		}
+		if isFromLine(c.data) {
+			// An mbox separator ("From sender date"), at the top or
+			// after trace fields a delivery prepended: part of the
+			// header block, not a field and not the body.
+			b.finish()
+			inField = false
+			continue
+		}
 		// Not a field: the header ended without its blank line.
 		p.lr.unread(c, st)
 		if matchDelim(c.data, stack) < 0 {
@@ -136,6 +136,14 @@ func (p *parser) readHeader(part *Part, stack []string) header {
 	return p.finishHeader(&b)
 }
 
+// isFromLine reports whether a line that is not a field is an mbox "From "
+// separator line. RFC 4155 describes the format; Python's email package
+// passes over such a line anywhere in a header block, Dovecot and mime4j
+// at its top.
+func isFromLine(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("From "))
+}
+
 func (p *parser) finishHeader(b *headerBuilder) header {
 	b.finish()
 	if b.over {
@@ -145,19 +153,27 @@ func (p *parser) finishHeader(b *headerBuilder) header {
 }
 
 // matchDelim returns the index in stack of the boundary that the line is a
-// delimiter of (innermost first), or -1. As RFC 2046 section 5.1.1 notes,
-// the boundary need only appear in its entirety at the start of the line;
-// what follows it is not checked.
+// delimiter of, or -1. As RFC 2046 section 5.1.1 notes, the boundary need
+// only appear in its entirety at the start of the line; what follows it is
+// not checked. When several boundaries begin the line, the longest wins
+// (a line "--ab" closes the part of boundary "ab", not that of a nested
+// "a"), and of equal ones the innermost (a nested multipart that reuses
+// its parent's boundary still gets its parts), as Dovecot reads them.
 func matchDelim(line []byte, stack []string) int {
 	if len(line) < 3 || line[0] != '-' || line[1] != '-' {
 		return -1
 	}
+	best := -1
 	for i := len(stack) - 1; i >= 0; i-- {
-		if b := stack[i]; b != "" && bytes.HasPrefix(line[2:], []byte(b)) {
-			return i
+		b := stack[i]
+		if b == "" || (best >= 0 && len(b) <= len(stack[best])) {
+			continue
+		}
+		if bytes.HasPrefix(line[2:], []byte(b)) {
+			best = i
 		}
 	}
-	return -1
+	return best
 }
 
 func isCloseDelim(line []byte, b string) bool {
@@ -186,25 +202,34 @@ func (p *parser) parseBody(part *Part, depth int, stack []string) term {
 		t = p.parseLeaf(part, stack)
 	}
 	p.finishPart(part, t, lf0)
-	if part.Message == nil && part.isMessageType() {
+	if part.isMessageType() && !part.isEncapsulated() {
 		p.defect(DefectEncodedMessage)
-		part.Message = opaqueMessage(part)
+		part.Message = opaqueMessage(part, part.Message)
 	}
 	return t
 }
 
-// opaqueMessage stands for a message/rfc822 body that cannot be read as a
-// message because it has a transfer encoding (RFC 2046 section 5.2.1
-// forbids one): an empty envelope and one application/octet-stream part
-// over the encoded body, so that IMAP still shows a valid structure.
-func opaqueMessage(part *Part) *Message {
+// opaqueMessage stands for a message/rfc822 body that cannot be parsed in
+// place because it has a transfer encoding (RFC 2046 section 5.2.1 forbids
+// one): the envelope and header fields read from its decoded start (in),
+// and one part over the encoded body, so that offsets stay true and IMAP
+// still shows a valid structure. Seen as it is stored, that body is a
+// message without a header, so its part is text/plain in US-ASCII, the
+// default of RFC 2045 section 5.2 (as Python's email package reads it).
+func opaqueMessage(part *Part, in *Message) *Message {
 	root := &Part{
-		Type: "application", Subtype: "octet-stream",
+		Type: "text", Subtype: "plain", Charset: "us-ascii",
 		HeaderStart: part.BodyStart, BodyStart: part.BodyStart,
-		End: part.End, Size: part.Size,
+		End: part.End, Size: part.Size, Lines: part.Lines,
 	}
-	return &Message{Size: part.Size, Root: root, TextBody: []*Part{},
-		HTMLBody: []*Part{}, Attachments: []*Part{root}}
+	m := &Message{}
+	if in != nil {
+		*m = *in
+		m.Defects, m.Truncated = nil, false
+	}
+	m.Size, m.HeaderSize, m.Root = part.Size, 0, root
+	m.TextBody, m.HTMLBody, m.Attachments = []*Part{}, []*Part{}, []*Part{root}
+	return m
 }
 
 // finishPart sets End, Size and Lines from the terminator.

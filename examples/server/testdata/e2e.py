@@ -164,9 +164,18 @@ def python_types(msg):
             # headers into parts; IMAP nests only messages (RFC 9051
             # section 7.5.2).
             out.append(ct)
+        elif ct.startswith("multipart/") and not isinstance(m.get_payload(), list):
+            out.append(ct)
+            out.append("text/plain")
         elif m.is_multipart():
             out.append(ct)
-            for p in m.get_payload():
+            parts = m.get_payload()
+            if not parts:
+                # IMAP's body-type-mpart needs one part (RFC 9051,
+                # section 9): an empty multipart shows its preamble as
+                # text/plain.
+                out.append("text/plain")
+            for p in parts:
                 walk(p)
         else:
             out.append(ct)
@@ -205,6 +214,19 @@ def compare(name, sent, items):
     return problems
 
 
+def known_differences(path):
+    """Messages where the server's reading of malformed MIME deliberately
+    differs from Python's, with the reason, from a TSV file."""
+    known = {}
+    if path:
+        with open(path, encoding="utf-8") as f:
+            for line in f:
+                if line.strip() and not line.startswith("#"):
+                    name, reason = line.rstrip("\n").split("\t", 1)
+                    known[name] = reason
+    return known
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--smtp", required=True)
@@ -212,6 +234,7 @@ def main():
     ap.add_argument("--user", required=True)
     ap.add_argument("--password", required=True)
     ap.add_argument("--corpus", required=True)
+    ap.add_argument("--known", default="")
     a = ap.parse_args()
 
     sh, sp = a.smtp.rsplit(":", 1)
@@ -238,7 +261,8 @@ def main():
     im.login(a.user, a.password)
     typ, data = im.select("INBOX", readonly=True)
     count = int(data[0])
-    failures, traces = [], set()
+    failures, traces, excused = [], set(), []
+    known = known_differences(a.known)
     if count != len(sent):
         failures.append({"name": "*", "problems": ["INBOX has %d, sent %d" % (count, len(sent))]})
     for i, (name, data) in enumerate(sent[:count], start=1):
@@ -254,12 +278,17 @@ def main():
                 problems.append("fetched message differs from the sent one")
             else:
                 traces.update(t)
-        problems += compare(name, data, items)
+        structure = compare(name, data, items)
+        if structure and name in known:
+            structure = []
+            excused.append(name)
+        problems += structure
         if problems:
             failures.append({"name": name, "problems": problems})
     im.logout()
     print(json.dumps({"messages": len(msgs), "sent": len(sent), "refused": refused,
                       "checked": min(count, len(sent)), "failures": failures,
+                      "known_differences": excused,
                       "trace_fields": sorted(traces)}, indent=1))
     sys.exit(1 if failures or refused else 0)
 
