@@ -76,8 +76,28 @@ func Open(dir string, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("open blob store: %w", err)
 	}
 	s := &Store{dir: dir, opts: opts, log: log, enc: enc, dec: dec}
+	if err := s.makeShards(); err != nil {
+		return nil, fmt.Errorf("open blob store: %w", err)
+	}
 	s.removeStale()
 	return s, nil
+}
+
+// makeShards creates the 256 shard folders once, so that a Put never
+// makes a folder and syncs only the shard it renames into.
+func (s *Store) makeShards() error {
+	made := false
+	for i := 0; i < 256; i++ {
+		ok, err := mkdir(filepath.Join(s.dir, fmt.Sprintf("%02x", i)))
+		if err != nil {
+			return err
+		}
+		made = made || ok
+	}
+	if made && !s.opts.NoSync {
+		return syncDir(s.dir)
+	}
+	return nil
 }
 
 // Close releases the compressor. Open readers stay usable.
@@ -106,7 +126,7 @@ func (s *Store) removeStale() {
 // path returns the raw and compressed paths of a blob.
 func (s *Store) path(h store.Hash) string {
 	x := h.String()
-	return filepath.Join(s.dir, x[:2], x[2:4], x)
+	return filepath.Join(s.dir, x[:2], x)
 }
 
 // Put writes r to a temporary file, then renames it into place.
@@ -161,31 +181,23 @@ func (s *Store) install(tmp string, h store.Hash) error {
 	if s.opts.Compress {
 		final += zstSuffix
 	}
-	shard := filepath.Dir(final)
-	created := false
-	if _, err := os.Stat(shard); errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(shard, 0o700); err != nil {
-			return err
-		}
-		created = true
-	}
 	if err := os.Rename(tmp, final); err != nil {
 		return err
 	}
 	if s.opts.NoSync {
 		return nil
 	}
-	if err := syncDir(shard); err != nil {
-		return err
+	// The rename must be durable in the shard folder, which Open made.
+	return syncDir(filepath.Dir(final))
+}
+
+// mkdir makes dir if it is missing and reports whether it did.
+func mkdir(dir string) (bool, error) {
+	err := os.Mkdir(dir, 0o700)
+	if errors.Is(err, fs.ErrExist) {
+		return false, nil
 	}
-	if created {
-		// A new shard folder must itself be durable in its parents.
-		if err := syncDir(filepath.Dir(shard)); err != nil {
-			return err
-		}
-		return syncDir(s.dir)
-	}
-	return nil
+	return err == nil, err
 }
 
 func (s *Store) exists(p string) bool {
@@ -204,7 +216,8 @@ func syncDir(dir string) error {
 }
 
 // Open returns a reader over a range of the blob.
-func (s *Store) Open(ctx context.Context, h store.Hash, offset, length int64) (io.ReadCloser, error) {
+func (s *Store) Open(ctx context.Context, h store.Hash,
+	offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
 		return nil, errors.New("fsblob: negative offset")
 	}

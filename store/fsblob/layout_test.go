@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,7 +83,7 @@ func TestCorrupt(t *testing.T) {
 	tests := map[string][]byte{
 		"truncated":   raw[:len(raw)-3],
 		"short":       raw[:5],
-		"frame bytes": append(append([]byte{}, raw[:50]...), append(make([]byte, 100), raw[150:]...)...),
+		"frame bytes": slices.Concat(raw[:50], make([]byte, 100), raw[150:]),
 	}
 	for name, b := range tests {
 		t.Run(name, func(t *testing.T) {

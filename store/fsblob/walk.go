@@ -26,17 +26,11 @@ func (s *Store) walk(ctx context.Context, fn func(h store.Hash, size int64) erro
 		return fmt.Errorf("walk blobs: %w", err)
 	}
 	for _, top := range tops {
-		subs, err := shardNames(filepath.Join(s.dir, top))
-		if err != nil {
-			return fmt.Errorf("walk blobs: %w", err)
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-		for _, sub := range subs {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if err := s.walkShard(filepath.Join(s.dir, top, sub), fn); err != nil {
-				return err
-			}
+		if err := s.walkShard(filepath.Join(s.dir, top), fn); err != nil {
+			return err
 		}
 	}
 	return nil
