@@ -26,7 +26,9 @@
 //   - stored secret schemes of package directory/password.
 //
 // Not yet: SCRAM mechanisms (they need stored SCRAM keys), EXTERNAL
-// with client certificates, CRAM-MD5 and DIGEST-MD5, per-principal
-// login restrictions (allowed networks, disabled flags), and quota
-// usage reporting (the mail store counts usage).
+// with client certificates, CRAM-MD5 and DIGEST-MD5; per-principal login
+// restrictions (allowed networks, disabled accounts); Lookup of Domain
+// principals (each backend keeps its local domains its own way and
+// answers IsLocalDomain); the per-account failure limit counts the name
+// as typed, so an alias and the login name have separate budgets.
 package directory

@@ -47,3 +47,29 @@ func TestBadCommandsKeepSession(t *testing.T) {
 	}
 	c.ok("NOOP")
 }
+
+// TestIMAP4rev2Mode checks what ENABLE IMAP4rev2 changes (RFC 9051
+// section 6.3.1): no RECENT, a LIST in SELECT, ESEARCH for SEARCH, UTF-8
+// mailbox names.
+func TestIMAP4rev2Mode(t *testing.T) {
+	env := newEnv(t, []string{"rev2@example.test"}, nil)
+	c := env.login("rev2@example.test")
+	c.appendMsg("INBOX", "", simpleMsg("one", "x"))
+	if lines := c.ok("ENABLE IMAP4rev2"); !hasLine(lines, "* ENABLED IMAP4rev2") {
+		t.Fatalf("ENABLE = %q", lines)
+	}
+	lines := c.ok("SELECT INBOX")
+	if hasLine(lines, "RECENT") || !hasLine(lines, `* LIST () "/" INBOX`) {
+		t.Errorf("SELECT = %q", lines)
+	}
+	c.n++
+	c.send("s1 SEARCH ALL\r\n")
+	lines, _ = c.until("s1")
+	if len(lines) != 1 || lines[0] != `* ESEARCH (TAG "s1") ALL 1` {
+		t.Errorf("SEARCH = %q", lines)
+	}
+	c.ok(`CREATE "Écrits"`)
+	if lines := c.ok(`LIST "" "É*"`); !hasLine(lines, `"Écrits"`) {
+		t.Errorf("LIST = %q", lines)
+	}
+}

@@ -124,3 +124,46 @@ func BenchmarkIdleConnMemory(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAppend measures APPEND with a synchronising literal.
+func BenchmarkAppend(b *testing.B) {
+	env := newEnv(b, []string{"app@example.test"}, nil)
+	c := env.login("app@example.test")
+	msg := simpleMsg("bench", strings.Repeat("hello world\r\n", 100))
+	b.ResetTimer()
+	for range b.N {
+		c.appendMsg("INBOX", "", msg)
+	}
+}
+
+// BenchmarkConcSelectFetch mirrors the harness's imap_conc workload: 50
+// sessions, each SELECT then FETCH of a 50-message window (UID FLAGS
+// RFC822.SIZE ENVELOPE BODYSTRUCTURE) on a 1,000-message mailbox.
+func BenchmarkConcSelectFetch(b *testing.B) {
+	env := newEnv(b, []string{"conc@example.test"}, func(o *Options) { o.MaxSessionsPerAccount = 100 })
+	fillMailbox(b, env, "conc@example.test", 1000)
+	const sessions = 50
+	clients := make([]*rawClient, sessions)
+	for i := range clients {
+		clients[i] = env.login("conc@example.test")
+	}
+	ops := make(chan int, b.N)
+	for i := range b.N {
+		ops <- i
+	}
+	close(ops)
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Add(1)
+		go func(c *rawClient) {
+			defer wg.Done()
+			for i := range ops {
+				c.ok("SELECT INBOX")
+				lo := 1 + (i*37)%950
+				c.ok(fmt.Sprintf("FETCH %d:%d (UID FLAGS RFC822.SIZE ENVELOPE BODYSTRUCTURE)", lo, lo+49))
+			}
+		}(c)
+	}
+	wg.Wait()
+}

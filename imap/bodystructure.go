@@ -45,6 +45,15 @@ func writeEnvelope(e *wire.Encoder, m *msgparse.Message) {
 }
 
 func writeAddresses(e *wire.Encoder, list []msgparse.Address) {
+	// An entry with neither mailbox nor host (a lone comment) is no
+	// address at all.
+	kept := list[:0:0]
+	for _, a := range list {
+		if a.Kind != msgparse.KindMailbox || a.Mailbox != "" || a.Host != "" {
+			kept = append(kept, a)
+		}
+	}
+	list = kept
 	if len(list) == 0 {
 		e.NIL()
 		return

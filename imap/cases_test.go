@@ -166,6 +166,19 @@ Content-Type: text/html; charset=utf-8
 	if lines := c.ok(`UID SEARCH TEXT "Total"`); !hasLine(lines, "SEARCH 1") {
 		t.Errorf("SEARCH TEXT = %q", lines)
 	}
+	// The same kind: a header with no body at all, and a bare-LF message.
+	for _, m := range []string{"Subject: only a header\r\n", "Subject: lf\nFrom: a@b\n\nbody\n"} {
+		status := c.appendMsg("INBOX", "", m)
+		uid := uidCodeRE.FindStringSubmatch(status)
+		if uid == nil {
+			t.Fatalf("APPEND %q = %q", m, status)
+		}
+		c.ok("NOOP")
+		lines := c.ok("UID FETCH " + uid[3] + " (BODY.PEEK[] BODY.PEEK[TEXT] BODYSTRUCTURE ENVELOPE)")
+		if len(lines) != 1 || !strings.Contains(lines[0], fmt.Sprintf("{%d}\r\n%s", len(m), m)) {
+			t.Errorf("FETCH of %q = %q", m, lines)
+		}
+	}
 }
 
 // Case 008: RETURN () means RETURN (ALL); no untagged SEARCH is sent.

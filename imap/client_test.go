@@ -9,6 +9,7 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/emersion/go-sasl"
 )
 
 func dialClient(t *testing.T, env *testEnv, user string, h *imapclient.UnilateralDataHandler) *imapclient.Client {
@@ -226,5 +227,48 @@ func TestNoExpungeDuringFetch(t *testing.T) {
 	}
 	if lines := a.ok("FETCH 1:* UID"); len(lines) != 2 || !strings.HasPrefix(lines[0], "* 1 FETCH") {
 		t.Errorf("FETCH after expunge = %q", lines)
+	}
+}
+
+// TestAuthenticatePlain logs in with AUTHENTICATE PLAIN and an initial
+// response (RFC 4959), then with a bad password.
+func TestAuthenticatePlain(t *testing.T) {
+	env := newEnv(t, []string{"sasl@example.test"}, nil)
+	c, err := imapclient.DialInsecure(env.addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Authenticate(sasl.NewPlainClient("", "sasl@example.test", testPass)); err != nil {
+		t.Fatalf("AUTHENTICATE PLAIN: %v", err)
+	}
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatalf("SELECT after AUTHENTICATE: %v", err)
+	}
+	raw := env.dial()
+	if _, st := raw.do("AUTHENTICATE PLAIN AHNhc2xAZXhhbXBsZS50ZXN0AHdyb25n"); !strings.HasPrefix(st, "NO [AUTHENTICATIONFAILED]") {
+		t.Errorf("bad password = %q", st)
+	}
+	raw.ok("NOOP")
+}
+
+// TestACLOwnerRights checks RFC 4314 answers on an unshared account.
+func TestACLOwnerRights(t *testing.T) {
+	env := newEnv(t, []string{"acl@example.test"}, nil)
+	c := dialClient(t, env, "acl@example.test", nil)
+	my, err := c.MyRights("INBOX").Wait()
+	if err != nil || !strings.Contains(string(my.Rights), "l") || !strings.Contains(string(my.Rights), "a") {
+		t.Fatalf("MYRIGHTS = %+v, %v", my, err)
+	}
+	acl, err := c.GetACL("INBOX").Wait()
+	if err != nil || len(acl.Rights) != 1 {
+		t.Fatalf("GETACL = %+v, %v", acl, err)
+	}
+	raw := env.login("acl@example.test")
+	if _, st := raw.do("SETACL INBOX bob@example.test lr"); !strings.HasPrefix(st, "NO [CANNOT]") {
+		t.Errorf("SETACL = %q", st)
+	}
+	if _, st := raw.do("MYRIGHTS nosuch"); !strings.HasPrefix(st, "NO [NONEXISTENT]") {
+		t.Errorf("MYRIGHTS nosuch = %q", st)
 	}
 }

@@ -2,6 +2,7 @@ package imap
 
 import (
 	"bytes"
+	"errors"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ type appendMsg struct {
 	flags []string
 	date  time.Time
 	data  []byte
+	parts []catPart // CATENATE (RFC 4469) instead of data
 }
 
 type appendArgs struct {
@@ -75,6 +77,11 @@ func parseAppendMsg(p *parser) (appendMsg, error) {
 			return m, err
 		}
 	}
+	if d.AcceptWord("CATENATE") {
+		var err error
+		m.parts, err = parseCatenate(p)
+		return m, err
+	}
 	utf8 := false
 	if b, _ := d.Peek(); b == 'U' || b == 'u' {
 		// RFC 6855 section 4: UTF8 (literal8).
@@ -107,10 +114,9 @@ func parseAppendMsg(p *parser) (appendMsg, error) {
 func (s *session) cmdAppend(cmd *command) error {
 	a := cmd.args.(appendArgs)
 	mb, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
-	if err != nil {
-		if s.mailboxError(err) != err {
-			return errNo("TRYCREATE", "No such mailbox")
-		}
+	if errors.Is(err, mailstore.ErrNotFound) {
+		return errNo("TRYCREATE", "No such mailbox")
+	} else if err != nil {
 		return err
 	}
 	var uids []uint32
@@ -124,6 +130,12 @@ func (s *session) cmdAppend(cmd *command) error {
 		date := m.date
 		if date.IsZero() {
 			date = time.Now()
+		}
+		if m.parts != nil {
+			if m.data, err = s.catenate(m.parts); err != nil {
+				s.undoAppend(mb.ID, uids)
+				return err
+			}
 		}
 		if int64(len(m.data)) == 0 {
 			s.undoAppend(mb.ID, uids)

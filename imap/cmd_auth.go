@@ -16,13 +16,13 @@ func (s *session) capabilities() string {
 	o := s.c.srv.opts
 	caps := []string{"IMAP4rev2", "IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE",
 		"IDLE", "NAMESPACE", "UNSELECT", "CHILDREN", "UIDPLUS", "MOVE", "CONDSTORE",
-		"QRESYNC", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY",
+		"QRESYNC", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT",
 		"THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "BINARY", "QUOTA", "QUOTA=RES-STORAGE",
 		"QUOTA=RES-MESSAGE", "STATUS=SIZE", "OBJECTID", "PREVIEW",
 		"APPENDLIMIT=" + strconv.FormatInt(o.AppendLimit, 10), "MULTIAPPEND",
-		"UTF8=ACCEPT"}
-	if s.c.zw == nil && o.Compress {
+		"UTF8=ACCEPT", "ACL", "RIGHTS=texk", "CATENATE"}
+	if s.c.zw == nil && !o.DisableCompress {
 		caps = append(caps, "COMPRESS=DEFLATE")
 	}
 	if s.st == stateNotAuth {
@@ -272,7 +272,7 @@ func (s *session) cmdID(cmd *command) error {
 }
 
 func (s *session) cmdCompress(cmd *command) error {
-	if !s.c.srv.opts.Compress || !strings.EqualFold(cmd.args.(string), "DEFLATE") {
+	if s.c.srv.opts.DisableCompress || !strings.EqualFold(cmd.args.(string), "DEFLATE") {
 		return errBad("", "Unknown compression mechanism")
 	}
 	if s.c.zw != nil {

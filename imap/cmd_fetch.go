@@ -89,7 +89,7 @@ func (s *session) planFetch(a *fetchArgs, uid bool) fetchPlan {
 	if uid && !hasUID {
 		items = append([]wire.FetchItem{{Name: "UID"}}, items...)
 	}
-	if (a.changedSince > 0 || s.condstore && hasModSeqItems(a)) && !hasModSeq {
+	if a.changedSince > 0 && !hasModSeq {
 		items = append(items, wire.FetchItem{Name: "MODSEQ"})
 	}
 	if hasModSeq {
@@ -101,8 +101,6 @@ func (s *session) planFetch(a *fetchArgs, uid bool) fetchPlan {
 	}
 	return pl
 }
-
-func hasModSeqItems(a *fetchArgs) bool { return a.changedSince > 0 }
 
 func (s *session) cmdFetch(cmd *command) error {
 	a := cmd.args.(fetchArgs)
@@ -127,19 +125,55 @@ func (s *session) cmdFetch(cmd *command) error {
 			return err
 		}
 	}
-	for _, seq := range seqs {
-		en := s.sel.msgs[seq-1]
-		if a.changedSince > 0 && en.ModSeq <= a.changedSince {
-			continue
+	if a.changedSince > 0 {
+		kept := seqs[:0]
+		for _, n := range seqs {
+			if s.sel.msgs[n-1].ModSeq > a.changedSince {
+				kept = append(kept, n)
+			}
 		}
-		if err := s.fetchOne(seq, en, &pl); err != nil {
-			if errors.Is(err, mailstore.ErrNotFound) {
+		seqs = kept
+	}
+	const batch = 256
+	for len(seqs) > 0 {
+		chunk := seqs[:min(batch, len(seqs))]
+		seqs = seqs[len(chunk):]
+		if err := s.fetchChunk(chunk, &pl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// fetchChunk loads the emails of some messages in one read and writes
+// their FETCH responses.
+func (s *session) fetchChunk(seqs []uint32, pl *fetchPlan) error {
+	var emails []*mailstore.Email
+	if pl.needEmail {
+		ids := make([]mailstore.EmailID, len(seqs))
+		for i, n := range seqs {
+			ids[i] = s.sel.msgs[n-1].EmailID
+		}
+		var err error
+		if emails, err = s.store.Emails(s.ctx, s.account, ids); err != nil {
+			return err
+		}
+	}
+	for i, seq := range seqs {
+		var em *mailstore.Email
+		if pl.needEmail {
+			if em = emails[i]; em == nil {
 				continue // expunged by another session meanwhile
+			}
+		}
+		if err := s.fetchOne(seq, s.sel.msgs[seq-1], em, pl); err != nil {
+			if errors.Is(err, mailstore.ErrNotFound) {
+				continue
 			}
 			return err
 		}
-		if s.c.enc.Err() != nil {
-			return s.c.enc.Err()
+		if err := s.c.enc.Err(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -195,14 +229,8 @@ func (s *session) applyUpdated(updated []mailstore.Entry) {
 }
 
 // fetchOne writes the FETCH response of one message.
-func (s *session) fetchOne(seq uint32, en mailstore.Entry, pl *fetchPlan) error {
-	var em *mailstore.Email
-	if pl.needEmail {
-		var err error
-		if em, err = s.store.Email(s.ctx, s.account, en.EmailID); err != nil {
-			return err
-		}
-	}
+func (s *session) fetchOne(seq uint32, en mailstore.Entry, em *mailstore.Email,
+	pl *fetchPlan) error {
 	e := s.c.enc
 	e.Raw("* ").Number(seq).Raw(" FETCH (")
 	flagsDone := false

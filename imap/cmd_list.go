@@ -28,32 +28,8 @@ func parseList(p *parser) (any, error) {
 		return nil, err
 	}
 	if b, _ := d.Peek(); b == '(' {
-		a.extended = true
-		err := d.List(0, func() error {
-			opt, err := d.Atom()
-			switch strings.ToUpper(opt) {
-			case "SUBSCRIBED":
-				a.subscribedOnly = true
-			case "RECURSIVEMATCH":
-				a.recursive = true
-			case "SPECIAL-USE":
-				a.specialUseOnly = true
-			case "REMOTE":
-			default:
-				if err == nil {
-					err = &wire.SyntaxError{Msg: "unknown LIST selection option"}
-				}
-			}
-			return err
-		})
-		if err != nil {
+		if err := parseListSelect(p, &a); err != nil {
 			return nil, err
-		}
-		if err := d.SP(); err != nil {
-			return nil, err
-		}
-		if a.recursive && !a.subscribedOnly {
-			return nil, &wire.SyntaxError{Msg: "RECURSIVEMATCH needs another option"}
 		}
 	}
 	ref, err := d.AString()
@@ -98,6 +74,37 @@ func parseList(p *parser) (any, error) {
 		}
 	}
 	return a, nil
+}
+
+// parseListSelect reads the selection options of LIST-EXTENDED (RFC 5258
+// section 3.1) and the space after them.
+func parseListSelect(p *parser, a *listArgs) error {
+	d := p.d
+	a.extended = true
+	err := d.List(0, func() error {
+		opt, err := d.Atom()
+		switch strings.ToUpper(opt) {
+		case "SUBSCRIBED":
+			a.subscribedOnly = true
+		case "RECURSIVEMATCH":
+			a.recursive = true
+		case "SPECIAL-USE":
+			a.specialUseOnly = true
+		case "REMOTE":
+		default:
+			if err == nil {
+				err = &wire.SyntaxError{Msg: "unknown LIST selection option"}
+			}
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if a.recursive && !a.subscribedOnly {
+		return &wire.SyntaxError{Msg: "RECURSIVEMATCH needs another option"}
+	}
+	return d.SP()
 }
 
 func parseListReturn(p *parser, a *listArgs) error {
@@ -186,6 +193,82 @@ type listEntry struct {
 	noselect bool
 }
 
+// listing gathers the mailboxes a LIST or LSUB reports.
+type listing struct {
+	boxes    []mailstore.Mailbox
+	byName   map[string]*mailstore.Mailbox
+	hasChild map[string]bool // names with any child
+	subChild map[string]bool // names with a subscribed child
+	seen     map[string]bool
+	out      []listEntry
+}
+
+func newListing(boxes []mailstore.Mailbox) *listing {
+	sort.Slice(boxes, func(i, j int) bool { return boxes[i].Name < boxes[j].Name })
+	l := &listing{boxes: boxes, byName: map[string]*mailstore.Mailbox{},
+		hasChild: map[string]bool{}, subChild: map[string]bool{}, seen: map[string]bool{}}
+	for i := range boxes {
+		b := &boxes[i]
+		l.byName[b.Name] = b
+		for n := b.Name; strings.Contains(n, "/"); {
+			n = n[:strings.LastIndexByte(n, '/')]
+			l.hasChild[n] = true
+			if b.Subscribed {
+				l.subChild[n] = true
+			}
+		}
+	}
+	return l
+}
+
+func (l *listing) add(e listEntry) {
+	if !l.seen[e.name] {
+		l.seen[e.name] = true
+		l.out = append(l.out, e)
+	}
+}
+
+// match adds the mailboxes matching one full pattern.
+func (l *listing) match(a *listArgs, full string, lsub bool) {
+	subsOnly := lsub || a.subscribedOnly
+	for i := range l.boxes {
+		b := &l.boxes[i]
+		if !matchPattern(full, b.Name) || (a.specialUseOnly && b.Role == "") {
+			continue
+		}
+		if !subsOnly || b.Subscribed {
+			l.add(listEntry{name: b.Name, mb: b})
+		} else if a.recursive && l.subChild[b.Name] {
+			l.add(listEntry{name: b.Name, mb: b, child: true})
+		}
+	}
+	if lsub {
+		l.lsubParents(full)
+	}
+	if subsOnly && a.recursive {
+		// Parents of subscribed mailboxes for RECURSIVEMATCH (RFC 5258).
+		for n := range l.subChild {
+			if l.byName[n] == nil && matchPattern(full, n) {
+				l.add(listEntry{name: n, child: true})
+			}
+		}
+	}
+}
+
+// lsubParents adds, as \Noselect, unsubscribed parents that match the
+// pattern and have subscribed children (RFC 3501 section 6.3.9).
+func (l *listing) lsubParents(full string) {
+	for i := range l.boxes {
+		b := &l.boxes[i]
+		for n := b.Name; b.Subscribed && strings.Contains(n, "/"); {
+			n = n[:strings.LastIndexByte(n, '/')]
+			if p := l.byName[n]; (p == nil || !p.Subscribed) && matchPattern(full, n) {
+				l.add(listEntry{name: n, mb: p, noselect: true})
+			}
+		}
+	}
+}
+
 func (s *session) cmdList(cmd *command) error {
 	a := cmd.args.(listArgs)
 	lsub := cmd.name == "LSUB"
@@ -197,80 +280,22 @@ func (s *session) cmdList(cmd *command) error {
 	if err != nil {
 		return err
 	}
-	sort.Slice(boxes, func(i, j int) bool { return boxes[i].Name < boxes[j].Name })
-	hasChild := map[string]bool{}
-	subChild := map[string]bool{}
-	byName := map[string]*mailstore.Mailbox{}
-	for i := range boxes {
-		b := &boxes[i]
-		byName[b.Name] = b
-		for n := b.Name; strings.Contains(n, "/"); {
-			n = n[:strings.LastIndexByte(n, '/')]
-			hasChild[n] = true
-			if b.Subscribed {
-				subChild[n] = true
-			}
-		}
-	}
-	var out []listEntry
-	seen := map[string]bool{}
-	add := func(name string, mb *mailstore.Mailbox, child bool) {
-		if seen[name] {
-			return
-		}
-		seen[name] = true
-		out = append(out, listEntry{name: name, mb: mb, child: child})
-	}
-	subsOnly := lsub || a.subscribedOnly
+	l := newListing(boxes)
 	for _, pat := range a.patterns {
 		full := pat
 		if a.ref != "" && !strings.HasPrefix(pat, "/") {
 			full = a.ref + pat
 		}
-		for i := range boxes {
-			b := &boxes[i]
-			if !matchPattern(full, b.Name) {
-				continue
-			}
-			if a.specialUseOnly && b.Role == "" {
-				continue
-			}
-			if !subsOnly || b.Subscribed {
-				add(b.Name, b, false)
-			} else if a.recursive && subChild[b.Name] {
-				add(b.Name, b, true)
-			}
-		}
-		if lsub {
-			for i := range boxes {
-				b := &boxes[i]
-				for n := b.Name; b.Subscribed && strings.Contains(n, "/"); {
-					n = n[:strings.LastIndexByte(n, '/')]
-					if p := byName[n]; (p == nil || !p.Subscribed) && matchPattern(full, n) &&
-						!seen[n] {
-						seen[n] = true
-						out = append(out, listEntry{name: n, mb: p, noselect: true})
-					}
-				}
-			}
-		}
-		if subsOnly {
-			// Parents of matching subscribed mailboxes for RECURSIVEMATCH.
-			for n := range subChild {
-				if byName[n] == nil && matchPattern(full, n) && a.recursive {
-					add(n, nil, true)
-				}
-			}
-		}
+		l.match(&a, full, lsub)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
-	for _, le := range out {
-		s.writeListEntry(cmd.name, a, le, hasChild[le.name], subsOnly)
+	sort.Slice(l.out, func(i, j int) bool { return l.out[i].name < l.out[j].name })
+	for _, le := range l.out {
+		s.writeListEntry(cmd.name, a, le, l.hasChild[le.name])
 	}
 	return nil
 }
 
-func (s *session) writeListEntry(name string, a listArgs, le listEntry, children, subsOnly bool) {
+func (s *session) writeListEntry(name string, a listArgs, le listEntry, children bool) {
 	var attrs []string
 	lsub := name == "LSUB"
 	if le.noselect {

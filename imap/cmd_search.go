@@ -142,9 +142,13 @@ func (s *session) writeSearchResult(cmd *command, a searchArgs, r searchResult, 
 		e.Raw(" UID")
 	}
 	if len(nums) > 0 {
-		lo, hi := nums[0], nums[0]
-		for _, n := range nums {
-			lo, hi = min(lo, n), max(hi, n)
+		// For SORT, MIN and MAX are the first and last in sort order
+		// (RFC 5267 section 4.2).
+		lo, hi := nums[0], nums[len(nums)-1]
+		if !sorted {
+			for _, n := range nums {
+				lo, hi = min(lo, n), max(hi, n)
+			}
 		}
 		if opts["MIN"] {
 			e.Raw(" MIN ").Number(lo)

@@ -152,7 +152,10 @@ func (s *session) writeSelectInfo() {
 	}
 	s.untagged().Raw("FLAGS (").Raw(flags).Raw(")").CRLF()
 	s.untagged().Number(m.count()).Raw(" EXISTS").CRLF()
-	if !s.rev2 {
+	if s.rev2 {
+		// RFC 9051 section 6.3.2: the mailbox name as the server spells it.
+		s.untagged().Raw(`LIST () "/" `).Mailbox(m.mbox.Name).CRLF()
+	} else {
 		s.untagged().Number(uint32(s.countRecent())).Raw(" RECENT").CRLF()
 		if firstUnseen > 0 {
 			s.untagged().Raw("OK [UNSEEN ").Number(firstUnseen).Raw("] First unseen").CRLF()

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/bulwarkmail/bulwark/imap/internal/wire"
+	"github.com/bulwarkmail/bulwark/mailstore"
 	"github.com/bulwarkmail/bulwark/msgparse"
 )
 
@@ -42,6 +43,31 @@ func parseSort(p *parser) (any, error) {
 			return nil, err
 		}
 	}
+	var err error
+	if a.criteria, err = parseSortCriteria(d); err != nil {
+		return nil, err
+	}
+	if len(a.criteria) == 0 {
+		return nil, &wire.SyntaxError{Msg: "empty sort criteria"}
+	}
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	cs, err := d.AString()
+	if err != nil {
+		return nil, err
+	}
+	a.search.charset = cs
+	if err := d.SP(); err != nil {
+		return nil, err
+	}
+	a.search.keys, err = wire.ParseSearchKeys(d)
+	return a, err
+}
+
+// parseSortCriteria reads "(REVERSE DATE SUBJECT ...)".
+func parseSortCriteria(d *wire.Decoder) ([]sortCriterion, error) {
+	var out []sortCriterion
 	reverse := false
 	err := d.List(0, func() error {
 		for {
@@ -62,32 +88,14 @@ func parseSort(p *parser) (any, error) {
 				continue
 			case "ARRIVAL", "CC", "DATE", "FROM", "SIZE", "SUBJECT", "TO",
 				"DISPLAYFROM", "DISPLAYTO":
-				a.criteria = append(a.criteria, sortCriterion{k, reverse})
+				out = append(out, sortCriterion{k, reverse})
 				reverse = false
 				return nil
 			}
 			return &wire.SyntaxError{Msg: "unknown sort criterion " + k}
 		}
 	})
-	if err != nil {
-		return nil, err
-	}
-	if len(a.criteria) == 0 {
-		return nil, &wire.SyntaxError{Msg: "empty sort criteria"}
-	}
-	if err := d.SP(); err != nil {
-		return nil, err
-	}
-	cs, err := d.AString()
-	if err != nil {
-		return nil, err
-	}
-	a.search.charset = cs
-	if err := d.SP(); err != nil {
-		return nil, err
-	}
-	a.search.keys, err = wire.ParseSearchKeys(d)
-	return a, err
+	return out, err
 }
 
 // sortKey holds the values a message is sorted by.
@@ -137,30 +145,40 @@ func (s *session) cmdSort(cmd *command) error {
 
 func (s *session) sortKeys(seqs []uint32) ([]sortKey, error) {
 	keys := make([]sortKey, len(seqs))
+	var emails []*mailstore.Email
 	for i, n := range seqs {
 		en := s.sel.msgs[n-1]
 		k := sortKey{seq: n, arrival: en.Received, size: en.Size, date: en.Received}
-		em, err := s.store.Email(s.ctx, s.account, en.EmailID)
-		if err == nil && em.Parsed != nil {
+		if i%searchBatch == 0 {
+			chunk := make([]mailstore.Entry, 0, searchBatch)
+			for _, m := range seqs[i:min(i+searchBatch, len(seqs))] {
+				chunk = append(chunk, s.sel.msgs[m-1])
+			}
+			emails = s.loadEmails(chunk)
+		}
+		if em := emails[i%searchBatch]; em != nil && em.Parsed != nil {
 			m := em.Parsed
 			if !m.Date.IsZero() {
 				k.date = m.Date
 			}
-			k.subject = strings.ToUpper(m.ThreadSubject)
-			k.from = firstMailbox(m.From)
-			k.to = firstMailbox(m.To)
-			k.cc = firstMailbox(m.Cc)
-			k.dispFrom = displayName(m.From)
-			k.dispTo = displayName(m.To)
+			k.subject = baseSubject(m.Subject)
+			env := &m.Envelope
+			k.from = firstMailbox(env.From)
+			k.to = firstMailbox(env.To)
+			k.cc = firstMailbox(env.Cc)
+			k.dispFrom = displayName(env.From)
+			k.dispTo = displayName(env.To)
 		}
 		keys[i] = k
 	}
 	return keys, nil
 }
 
+// firstMailbox is the RFC 5256 section 3 key of an address list: the
+// local part of its first address, or the name of a leading group.
 func firstMailbox(list []msgparse.Address) string {
 	for _, a := range list {
-		if a.Kind == msgparse.KindMailbox {
+		if a.Kind != msgparse.KindGroupEnd {
 			return strings.ToUpper(a.Mailbox)
 		}
 	}
@@ -171,11 +189,14 @@ func firstMailbox(list []msgparse.Address) string {
 // address: its phrase, or the addr-spec when it has none.
 func displayName(list []msgparse.Address) string {
 	for _, a := range list {
+		if a.Kind == msgparse.KindGroupStart {
+			return strings.ToUpper(msgparse.DecodeHeader(a.Mailbox))
+		}
 		if a.Kind != msgparse.KindMailbox {
 			continue
 		}
 		if a.Name != "" {
-			return strings.ToUpper(a.Name)
+			return strings.ToUpper(msgparse.DecodeHeader(a.Name))
 		}
 		return strings.ToUpper(a.Addr())
 	}
@@ -210,4 +231,11 @@ func compareSortKey(a, b *sortKey, key string) int {
 		return strings.Compare(a.dispTo, b.dispTo)
 	}
 	return 0
+}
+
+// baseSubject is the RFC 5256 section 2.1 base subject in upper case, for
+// comparison. The subject is folded first so that trailers such as
+// "(fWd)" are removed whatever their case.
+func baseSubject(subject string) string {
+	return strings.ToUpper(msgparse.BaseSubject(strings.ToLower(subject)))
 }

@@ -77,22 +77,31 @@ func parseStore(p *parser) (any, error) {
 	if err = d.SP(); err != nil {
 		return nil, err
 	}
+	a.flags, err = p.flagList()
+	return a, err
+}
+
+// flagList reads "(flag ...)" or space-separated flags without
+// parentheses, which RFC 9051 section 6.4.6 also allows.
+func (p *parser) flagList() ([]string, error) {
+	var flags []string
+	d := p.d
 	if b, _ := d.Peek(); b == '(' {
-		err = d.List(0, func() error {
+		err := d.List(0, func() error {
 			f, err := p.flag()
-			a.flags = append(a.flags, f)
+			flags = append(flags, f)
 			return err
 		})
-		return a, err
+		return flags, err
 	}
 	for {
 		f, err := p.flag()
 		if err != nil {
 			return nil, err
 		}
-		a.flags = append(a.flags, f)
+		flags = append(flags, f)
 		if !d.Accept(' ') {
-			return a, nil
+			return flags, nil
 		}
 	}
 }
@@ -133,6 +142,19 @@ func (s *session) cmdStore(cmd *command) error {
 		}
 	}
 	s.applyUpdated(updated)
+	s.writeStoreResults(seqs, updated, failed, a.silent, cmd.uid)
+	if len(failed) > 0 {
+		s.okCode = "MODIFIED " + s.formatNums(failed, cmd.uid)
+		s.okText = "Conditional STORE failed"
+	}
+	return nil
+}
+
+// writeStoreResults sends the FETCH responses of a STORE: flags unless
+// silent, MODSEQ of changed messages under CONDSTORE even when silent
+// (RFC 7162 section 3.1.3); failed messages get none.
+func (s *session) writeStoreResults(seqs []uint32, updated []mailstore.Entry,
+	failed []uint32, silent, uid bool) {
 	bad := map[uint32]bool{}
 	for _, u := range failed {
 		bad[u] = true
@@ -143,24 +165,19 @@ func (s *session) cmdStore(cmd *command) error {
 	}
 	for _, n := range seqs {
 		en := s.sel.msgs[n-1]
-		if bad[en.UID] || (a.silent && !(s.condstore && changed[en.UID])) {
+		if bad[en.UID] || (silent && !(s.condstore && changed[en.UID])) {
 			continue
 		}
-		if a.silent {
+		if silent {
 			s.untagged().Number(n).Raw(" FETCH (")
-			if cmd.uid {
+			if uid {
 				s.c.enc.Raw("UID ").Number(en.UID).SP()
 			}
 			s.c.enc.Raw("MODSEQ (").Number64(en.ModSeq).Raw("))").CRLF()
 			continue
 		}
-		s.writeFlagUpdate(n, en, cmd.uid)
+		s.writeFlagUpdate(n, en, uid)
 	}
-	if len(failed) > 0 {
-		s.okCode = "MODIFIED " + s.formatNums(failed, cmd.uid)
-		s.okText = "Conditional STORE failed"
-	}
-	return nil
 }
 
 // formatNums writes UIDs, or their sequence numbers for a non-UID command.

@@ -136,7 +136,7 @@ func (s *session) threadInfos(seqs []uint32) []threadInfo {
 			if !m.Date.IsZero() {
 				node.date = m.Date
 			}
-			node.subject = strings.ToUpper(m.ThreadSubject)
+			node.subject = baseSubject(m.Subject)
 			node.isReply = isReplySubject(m.Subject)
 			ti.messageID = m.MessageID
 			ti.references = m.References

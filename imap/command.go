@@ -60,7 +60,12 @@ func commandSpecs() map[string]*cmdSpec {
 		"GETQUOTA":    {states: authState, parse: parseAStringArg, run: (*session).cmdGetQuota},
 		"GETQUOTAROOT": {states: authState, parse: parseMailboxArg,
 			run: (*session).cmdGetQuotaRoot},
-		"IDLE": {states: authState, run: (*session).cmdIdle},
+		"IDLE":       {states: authState, run: (*session).cmdIdle},
+		"GETACL":     {states: authState, parse: parseACL, run: (*session).cmdACL},
+		"MYRIGHTS":   {states: authState, parse: parseACL, run: (*session).cmdACL},
+		"LISTRIGHTS": {states: authState, parse: parseACL, run: (*session).cmdACL},
+		"SETACL":     {states: authState, parse: parseACL, run: (*session).cmdACL},
+		"DELETEACL":  {states: authState, parse: parseACL, run: (*session).cmdACL},
 
 		"CLOSE":    {states: stateSelected, run: (*session).cmdClose},
 		"UNSELECT": {states: stateSelected, run: (*session).cmdClose},

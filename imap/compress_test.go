@@ -11,7 +11,7 @@ import (
 // TestCompressDeflate turns on COMPRESS=DEFLATE (RFC 4978) and runs
 // commands through raw deflate streams in both directions.
 func TestCompressDeflate(t *testing.T) {
-	env := newEnv(t, []string{"cy@example.test"}, func(o *Options) { o.Compress = true })
+	env := newEnv(t, []string{"cy@example.test"}, nil)
 	c := env.login("cy@example.test")
 	c.ok("COMPRESS DEFLATE")
 	zw, err := flate.NewWriter(c.conn, flate.DefaultCompression)

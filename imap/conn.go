@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bulwarkmail/bulwark/imap/internal/inflate"
 	"github.com/bulwarkmail/bulwark/imap/internal/wire"
 )
 
@@ -80,8 +81,10 @@ func (c *conn) continueLiteral(wire.LiteralInfo) error {
 	return c.flush()
 }
 
-// flush sends buffered responses, through the compressor when active.
+// flush sends buffered responses, through the compressor when active. A
+// client that stops reading for the idle timeout is dropped.
 func (c *conn) flush() error {
+	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
 	if err := c.enc.Flush(); err != nil {
 		return err
 	}
@@ -162,7 +165,7 @@ func (c *conn) startCompress() error {
 		return err
 	}
 	c.zw = zw
-	c.setStreams(flate.NewReader(c.nc), zw)
+	c.setStreams(inflate.NewReader(bufio.NewReader(c.nc)), zw)
 	return nil
 }
 

@@ -26,15 +26,18 @@
 //   - RFC 2177 IDLE, RFC 2342 NAMESPACE, RFC 2971 ID, RFC 3502 MULTIAPPEND,
 //     RFC 3516 BINARY, RFC 3691 UNSELECT, RFC 3348 CHILDREN
 //   - RFC 4315 UIDPLUS, RFC 4731 ESEARCH, RFC 4959 SASL-IR (AUTHENTICATE
-//     through directory.NewSASLServer), RFC 4978 COMPRESS=DEFLATE (when
-//     Options.Compress is set), RFC 5161 ENABLE, RFC 5182 SEARCHRES
+//     through directory.NewSASLServer), RFC 4978 COMPRESS=DEFLATE (with
+//     its own inflater, imap/internal/inflate, which understands partial
+//     flushes), RFC 5161 ENABLE, RFC 5182 SEARCHRES
 //   - RFC 5256 SORT and THREAD (ORDEREDSUBJECT, REFERENCES), RFC 5957
-//     SORT=DISPLAY
+//     SORT=DISPLAY, RFC 5267 ESORT (SORT RETURN)
 //   - RFC 5258 LIST-EXTENDED, RFC 5819 LIST-STATUS, RFC 6154 SPECIAL-USE and
 //     CREATE-SPECIAL-USE, RFC 6851 MOVE, RFC 6855 UTF8=ACCEPT
 //   - RFC 7162 CONDSTORE and QRESYNC, RFC 7888 LITERAL+, RFC 7889
 //     APPENDLIMIT, RFC 8438 STATUS=SIZE, RFC 8474 OBJECTID, RFC 8970
-//     PREVIEW, RFC 9208 QUOTA (one quota root per account)
+//     PREVIEW, RFC 9208 QUOTA (one quota root per account), RFC 4314 ACL
+//     for the owner's own mailboxes, RFC 4469 CATENATE (URLs of this
+//     account's messages)
 //   - STARTTLS and implicit TLS (RFC 8314); LOGIN and AUTHENTICATE are
 //     refused without TLS unless Options.AllowInsecureAuth is set
 //   - limits on command lines, literals, nesting, sessions per account and
@@ -42,11 +45,10 @@
 //
 // Not yet:
 //
-//   - ACL (RFC 4314) and shared mailboxes: the store has no sharing, so the
-//     capability is not offered.
-//   - COMPRESS=DEFLATE is off by default: Go's inflater returns data only
-//     at sync flushes, so clients that use partial flushes (mbsync) stall.
-//   - CONTEXT=SEARCH/SORT (RFC 5267), ESORT, CATENATE (RFC 4469), NOTIFY
+//   - Shared mailboxes: the store has no sharing, so ACL (RFC 4314) answers
+//     GETACL, MYRIGHTS and LISTRIGHTS with the owner's rights and refuses
+//     SETACL and DELETEACL.
+//   - CONTEXT=SEARCH/SORT and PARTIAL (RFC 5267, RFC 9394), NOTIFY
 //     (RFC 5465), URLAUTH (RFC 4467), METADATA (RFC 5464).
 //   - Subscriptions to mailboxes that do not exist (LIST \NonExistent
 //     \Subscribed after a DELETE): the store keeps subscription on the

@@ -35,6 +35,8 @@ func FuzzParseCommand(f *testing.F) {
 		"b9 FETCH 1:* (FLAGS\r\n",
 		"c1 SEARCH ((((((((SEEN))))))))\r\n",
 		"c2 ID (\"name\" \"x\" \"version\" NIL)\r\n",
+		"c3 APPEND x CATENATE (URL \"/INBOX/;uid=1/;section=1\" TEXT {2+}\r\nhi)\r\n",
+		"c4 GETACL INBOX\r\n",
 	}
 	for _, s := range seeds {
 		f.Add([]byte(s))

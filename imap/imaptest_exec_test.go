@@ -76,7 +76,7 @@ func execScript(t *testing.T, sc *itScript) string {
 			"user": "testuser@example.test", "username": "testuser",
 			"domain": "example.test", "password": testPass, "mailbox": "imaptest",
 			"user2": "testuser2@example.test", "username2": "testuser2",
-			"domain2": "example.test", "mailbox_url": "imap://testuser@127.0.0.1/imaptest",
+			"domain2": "example.test", "mailbox_url": "imaptest",
 		}}}
 	for k, v := range sc.lits {
 		run.lits[k] = v

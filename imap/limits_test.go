@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"strings"
@@ -100,5 +101,30 @@ func TestIdleTimeout(t *testing.T) {
 func TestDefaultIdleTimeoutIsRFCMinimum(t *testing.T) {
 	if d := (Options{}).withDefaults().IdleTimeout; d < 30*time.Minute {
 		t.Errorf("default IdleTimeout = %v, want >= 30m (RFC 9051 section 5.4)", d)
+	}
+}
+
+// TestShutdown ends idle and busy sessions with BYE and returns.
+func TestShutdown(t *testing.T) {
+	env := newEnv(t, []string{"sd@example.test"}, nil)
+	a := env.login("sd@example.test")
+	b := env.login("sd@example.test")
+	b.ok("SELECT INBOX")
+	b.send("i IDLE\r\n")
+	if l := b.readLine(); !strings.HasPrefix(l, "+") {
+		t.Fatalf("IDLE = %q", l)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := env.srv.Shutdown(ctx); err != nil {
+		t.Fatalf("Shutdown: %v", err)
+	}
+	for _, c := range []*rawClient{a, b} {
+		if l := c.readLine(); !strings.HasPrefix(l, "* BYE") {
+			t.Errorf("got %q, want BYE", l)
+		}
+	}
+	if _, err := net.DialTimeout("tcp", env.addr, time.Second); err == nil {
+		t.Error("listener still accepts after Shutdown")
 	}
 }

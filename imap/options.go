@@ -28,10 +28,9 @@ type Options struct {
 	// (RFC 9051 section 6.2.3 asks servers to refuse them by default).
 	AllowInsecureAuth bool
 
-	// Compress offers COMPRESS=DEFLATE (RFC 4978). Off by default: the
-	// inflater in use returns data only at sync flushes, and clients that
-	// flush with Z_PARTIAL_FLUSH (mbsync) would stall.
-	Compress bool
+	// DisableCompress withholds COMPRESS=DEFLATE (RFC 4978), offered by
+	// default.
+	DisableCompress bool
 
 	// Hostname appears in the greeting. Default "bulwark".
 	Hostname string

@@ -125,8 +125,19 @@ func (s *session) search(root *wire.SearchKey) (searchResult, error) {
 	}
 	s.textHits = map[*wire.SearchKey]map[uint32]bool{}
 	s.indexText(root)
+	content := s.needsContent(root)
+	var emails []*mailstore.Email
 	for i, en := range m.msgs {
 		v := &msgView{s: s, seq: uint32(i + 1), en: en, maxUID: maxUID, count: m.count()}
+		if content {
+			// Load the parsed emails a batch at a time, in one read each.
+			if i%searchBatch == 0 {
+				emails = s.loadEmails(m.msgs[i:min(i+searchBatch, len(m.msgs))])
+			}
+			if em := emails[i%searchBatch]; em != nil {
+				v.email = em
+			}
+		}
 		if !s.match(v, root) {
 			continue
 		}
@@ -139,15 +150,63 @@ func (s *session) search(root *wire.SearchKey) (searchResult, error) {
 	return r, nil
 }
 
+const searchBatch = 256
+
+func (s *session) loadEmails(msgs []mailstore.Entry) []*mailstore.Email {
+	ids := make([]mailstore.EmailID, len(msgs))
+	for i, e := range msgs {
+		ids[i] = e.EmailID
+	}
+	ems, err := s.store.Emails(s.ctx, s.account, ids)
+	if err != nil {
+		return make([]*mailstore.Email, len(msgs))
+	}
+	return ems
+}
+
+// needsContent reports whether a key reads headers or bodies that the
+// index did not answer.
+func (s *session) needsContent(k *wire.SearchKey) bool {
+	switch k.Op {
+	case "SENTBEFORE", "SENTON", "SENTSINCE", "HEADER", "BODY", "TEXT", "THREADID":
+		return true
+	case "SUBJECT", "FROM", "TO", "CC", "BCC":
+		if _, ok := s.textHits[k]; !ok || k.Op != "SUBJECT" {
+			return true
+		}
+	}
+	for _, c := range k.Sub {
+		if s.needsContent(c) {
+			return true
+		}
+	}
+	return false
+}
+
 // indexText answers BODY and TEXT keys from the store's full-text index
 // (word and word-prefix matches); a key the index cannot run falls back
 // to reading the messages.
 func (s *session) indexText(k *wire.SearchKey) {
-	if (k.Op == "BODY" || k.Op == "TEXT") && strings.TrimSpace(k.Str) != "" {
-		f := &mailstore.Filter{Body: k.Str}
-		if k.Op == "TEXT" {
+	var f *mailstore.Filter
+	if strings.TrimSpace(k.Str) != "" {
+		switch k.Op {
+		case "BODY":
+			f = &mailstore.Filter{Body: k.Str}
+		case "TEXT":
 			f = &mailstore.Filter{Text: k.Str}
+		case "SUBJECT":
+			f = &mailstore.Filter{Subject: k.Str}
+		case "FROM":
+			f = &mailstore.Filter{From: k.Str}
+		case "TO":
+			f = &mailstore.Filter{To: k.Str}
+		case "CC":
+			f = &mailstore.Filter{Cc: k.Str}
+		case "BCC":
+			f = &mailstore.Filter{Bcc: k.Str}
 		}
+	}
+	if f != nil {
 		res, err := s.store.Query(s.ctx, s.account, mailstore.Query{Mailbox: s.sel.mbox.ID,
 			Filter: f})
 		if err == nil {
@@ -266,11 +325,17 @@ func (s *session) matchContent(v *msgView, k *wire.SearchKey) bool {
 		}
 		return !day.Before(k.Date)
 	case "SUBJECT":
+		if hits, ok := s.textHits[k]; ok {
+			return hits[v.en.UID]
+		}
 		if m := v.parsed(); m != nil {
 			return strings.Contains(strings.ToLower(m.Subject), strings.ToLower(k.Str))
 		}
 		return headerContains(v.rawHeader(), "Subject", k.Str)
 	case "FROM", "TO", "CC", "BCC":
+		if hits, ok := s.textHits[k]; ok && hits[v.en.UID] {
+			return true
+		}
 		if m := v.parsed(); m != nil && addressesContain(m, k.Op, k.Str) {
 			return true
 		}

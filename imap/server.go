@@ -29,9 +29,9 @@ type Server struct {
 	// recent holds, per account and mailbox, the highest UID some session
 	// has already seen as \Recent (RFC 3501 section 2.3.2).
 	recent map[string]uint32
-	closed    bool
-	wg        sync.WaitGroup
-	nextID    atomic.Uint64
+	closed bool
+	wg     sync.WaitGroup
+	nextID atomic.Uint64
 }
 
 // New returns a Server. It fails when a required option is missing.

@@ -217,7 +217,8 @@ func TestRateLimiterPrunes(t *testing.T) {
 }
 
 func TestParsePrefixes(t *testing.T) {
-	got, err := ParsePrefixes([]string{"10.1.2.3/8", "192.0.2.1", "2001:db8::/32", "::ffff:1.2.3.4"})
+	in := []string{"10.1.2.3/8", "192.0.2.1", "2001:db8::/32", "::ffff:1.2.3.4"}
+	got, err := ParsePrefixes(in)
 	want := []string{"10.0.0.0/8", "192.0.2.1/32", "2001:db8::/32", "1.2.3.4/32"}
 	if err != nil || len(got) != len(want) {
 		t.Fatalf("ParsePrefixes = %v, %v", got, err)

@@ -113,6 +113,12 @@ func TestARCSealAndForward(t *testing.T) {
 				r.ARC.Status)
 		}
 	})
+	t.Run("duplicate tag in a seal", func(t *testing.T) {
+		bad := bytes.Replace(msg, []byte("ARC-Seal: i=2;"), []byte("ARC-Seal: i=2; i=2;"), 1)
+		if r := verifyMsg(t, v, bad); r.ARC.Status != ARCFail {
+			t.Errorf("ARC = %s, want fail for a seal naming i= twice", r.ARC.Status)
+		}
+	})
 	t.Run("changed after last seal", func(t *testing.T) {
 		bad := append(bytes.Clone(msg), "tampered\r\n"...)
 		if r := verifyMsg(t, v, bad); r.ARC.Status != ARCFail {

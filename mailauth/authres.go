@@ -113,9 +113,11 @@ func (v *Verifier) authservID() string {
 	return v.Hostname
 }
 
-// arValue writes a value as a token when it can, else as a quoted string.
+// arValue writes a value as a token (RFC 2045) when it can, else as a
+// quoted string; "@" is kept bare for the local-part@domain form of
+// RFC 8601, section 2.2.
 func arValue(s string) string {
-	if s == "" || strings.ContainsAny(s, " \t\r\n;()\"\\=,<>[]:") {
+	if s == "" || strings.ContainsAny(s, " \t\r\n;()\"\\=,<>[]:/?") {
 		return quoteAR(s)
 	}
 	return s

@@ -67,7 +67,7 @@ func TestAuthenticationResultsField(t *testing.T) {
 		SPF: SPFCheck{Result: SPFPass, Identity: SPFIdentityMailFrom,
 			Sender: "ivy@example.com", Domain: "example.com"},
 		DKIM: []DKIMResult{{Status: DKIMPass, Domain: "example.com", Selector: "s1",
-			HeaderB: "abcdEFGH"}, {Status: DKIMFail, Domain: "other.example",
+			HeaderB: "ab/dEF+H"}, {Status: DKIMFail, Domain: "other.example",
 			Problem: `body hash "did" not verify`}},
 		ARC:   ARCResult{Status: ARCPass, Instance: 1},
 		DMARC: DMARCResult{Status: DMARCPass, Policy: PolicyReject, FromDomain: "example.com"},
@@ -96,7 +96,7 @@ func TestAuthenticationResultsField(t *testing.T) {
 		}
 	}
 	if got[0].Props["smtp.mailfrom"] != "ivy@example.com" ||
-		got[1].Props["header.b"] != "abcdEFGH" ||
+		got[1].Props["header.b"] != "ab/dEF+H" ||
 		got[2].Reason != `body hash "did" not verify` ||
 		got[4].Props["header.from"] != "example.com" {
 		t.Errorf("properties lost: %+v", got)

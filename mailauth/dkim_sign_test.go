@@ -276,3 +276,22 @@ func TestSignerSettings(t *testing.T) {
 		t.Errorf("Sign over MaxHeaderBytes = %v, want ErrHeaderTooLarge", err)
 	}
 }
+
+// TestSignFoldingLongValues extends case 022 to the other tags: a long
+// selector, domain or identifier is moved whole to a new line, never cut.
+func TestSignFoldingLongValues(t *testing.T) {
+	key := newRSAKey(t)
+	for n := 1; n <= 70; n += 3 {
+		label := strings.Repeat("s", n)
+		domain := strings.Repeat("d", n) + ".example"
+		s := &Signer{Domain: domain, Selector: label, Key: key,
+			Identifier: strings.Repeat("u", n) + "@" + domain}
+		field, _ := signAndCheck(t, s, strings.Replace(signMsg, "@example.com", "@"+domain, 1))
+		for _, want := range []string{"s=" + label + ";", "d=" + domain + ";",
+			"i=" + s.Identifier + ";"} {
+			if !strings.Contains(field, want) {
+				t.Fatalf("length %d: %q cut by a fold:\n%s", n, want, field)
+			}
+		}
+	}
+}

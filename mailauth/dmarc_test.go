@@ -205,6 +205,11 @@ func TestParseAggregateReportSamples(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if filepath.Base(f.Name()) == "004.xml" && (got.Metadata.Generator !=
+			"Example DMARC Aggregate Reporter v1.2" || got.Policy.NP != "none" ||
+			got.Policy.DiscoveryMethod != "treewalk") {
+			t.Errorf("004.xml: generator, np or discovery_method lost: %+v", got)
+		}
 		return got
 	})
 }

@@ -57,8 +57,8 @@ type CacheOptions struct {
 
 // Cache is a Resolver that remembers answers of another Resolver for a fixed
 // time, including negative answers. The resolvers behind net.Resolver do not
-// expose record TTLs, so one TTL applies to all. It is safe for concurrent
-// use.
+// expose record TTLs, so one TTL applies to all. Answers are shared between
+// callers, which must not modify them. It is safe for concurrent use.
 type Cache struct {
 	r    Resolver
 	opts CacheOptions

@@ -38,12 +38,13 @@
 //     and DKIM alignment, p=, sp=, pct= sampling with the next lower policy
 //     outside the sample, np= for non-existent subdomains (RFC 9091),
 //     aggregate report records, their collection per
-//     domain and the aggregate report XML (written and read).
+//     domain and the aggregate report XML (written and read, also from
+//     report e-mails with zip or gzip attachments).
 //   - RFC 8617 (ARC): chain validation (structure, cv= states, newest
 //     ARC-Message-Signature, every ARC-Seal) and sealing of a new set.
 //   - RFC 8601 (Authentication-Results): writing the field (with RFC 6008
 //     header.b), parsing it, and removing fields that claim this host's
-//     authserv-id (section 5).
+//     authserv-id (section 5); Received-SPF (RFC 7208, section 9.1).
 //
 // Not yet:
 //   - DMARC failure (ruf=) reports; aggregate reports are built but the

@@ -191,3 +191,22 @@ func FuzzVerify(f *testing.F) {
 		v.AuthenticationResults(res)
 	})
 }
+
+func FuzzAggregateReport(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join(reportDir, "*"))
+	for _, file := range files {
+		if strings.HasSuffix(file, ".xml") || strings.HasSuffix(file, ".eml") {
+			data, _ := os.ReadFile(file)
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if rep, err := ParseAggregateReport(bytes.NewReader(data)); err == nil {
+			var buf bytes.Buffer
+			if err := rep.WriteXML(&buf); err != nil {
+				t.Fatalf("WriteXML: %v", err)
+			}
+		}
+		ParseReportMessage(bytes.NewReader(data))
+	})
+}

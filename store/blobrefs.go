@@ -161,7 +161,8 @@ func (BlobRefs) Sweep(ctx context.Context, kv KV, bs BlobStore, opts SweepOption
 
 // sweepBatch notes or marks for deletion the unreferenced blobs of
 // batch, then deletes those past the grace period.
-func sweepBatch(ctx context.Context, kv KV, bs BlobStore, batch []Hash, o SweepOptions) (int, error) {
+func sweepBatch(ctx context.Context, kv KV, bs BlobStore, batch []Hash,
+	o SweepOptions) (int, error) {
 	now := o.Now()
 	var doomed []Hash
 	err := kv.Update(ctx, func(tx Tx) error {

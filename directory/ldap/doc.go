@@ -17,6 +17,5 @@
 // as a real bind usually takes.
 //
 // Not yet: SASL binds (EXTERNAL, GSSAPI) to the LDAP server, paged
-// results for very large groups, the memberOf overlay's attribute as a
-// shortcut for MemberOf, and referrals.
+// results for very large groups, and referrals.
 package ldap

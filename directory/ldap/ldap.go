@@ -46,6 +46,10 @@ type Attributes struct {
 	// MemberValues hold members as names or addresses; default
 	// "memberUid", "rfc822MailMember".
 	MemberValues []string
+	// MemberOf, when set ("memberOf" with OpenLDAP's memberof overlay
+	// or Active Directory), holds the DNs of the groups of an entry and
+	// replaces the MemberOfFilter search.
+	MemberOf string
 	// Secret holds the stored password for the Secrets mode; default
 	// "userPassword".
 	Secret string

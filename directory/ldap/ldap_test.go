@@ -55,6 +55,15 @@ func TestLDAP(t *testing.T) {
 	t.Run("TLS", func(t *testing.T) { testTLS(t, s) })
 	t.Run("Injection", func(t *testing.T) { testInjection(t, s) })
 	t.Run("Pool", func(t *testing.T) { testPool(t, s) })
+	t.Run("MemberOfAttribute", func(t *testing.T) {
+		directorytest.Run(t, func(t *testing.T, o directory.Options) directory.Directory {
+			lo := options(s, dirldap.Secrets, o)
+			lo.Attributes.MemberOf = "memberOf"
+			lo.DomainFilter = "(nothing=%s)"
+			lo.Domains = directorytest.Domains
+			return open(t, lo)
+		})
+	})
 }
 
 func testTLS(t *testing.T, s *slapd) {

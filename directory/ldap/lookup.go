@@ -47,7 +47,7 @@ func (d *Directory) attrs() []string {
 	out = append(out, a.Emails...)
 	out = append(out, a.Members...)
 	out = append(out, a.MemberValues...)
-	for _, x := range []string{a.Quota, a.Roles} {
+	for _, x := range []string{a.Quota, a.Roles, a.MemberOf} {
 		if x != "" {
 			out = append(out, x)
 		}
@@ -118,6 +118,30 @@ func (d *Directory) principal(ctx context.Context, e *ldap.Entry) (*directory.Pr
 	for _, at := range a.MemberValues {
 		p.Members = append(p.Members, e.GetAttributeValues(at)...)
 	}
+	var err error
+	if p.MemberOf, err = d.memberOf(ctx, e); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// memberOf names the groups of an entry, from its MemberOf attribute
+// when one is configured, otherwise by searching for groups that list it.
+func (d *Directory) memberOf(ctx context.Context, e *ldap.Entry) ([]string, error) {
+	a := d.o.Attributes
+	var out []string
+	if a.MemberOf != "" {
+		for _, dn := range e.GetAttributeValues(a.MemberOf) {
+			n, err := d.nameOf(ctx, dn)
+			if err != nil {
+				return nil, err
+			}
+			if n != "" {
+				out = append(out, n)
+			}
+		}
+		return out, nil
+	}
 	groups, err := d.search(ctx, d.o.BaseDN, ldap.ScopeWholeSubtree,
 		filter(d.o.MemberOfFilter, e.DN), []string{a.Name}, d.o.MaxResults)
 	if err != nil {
@@ -125,10 +149,10 @@ func (d *Directory) principal(ctx context.Context, e *ldap.Entry) (*directory.Pr
 	}
 	for _, g := range groups {
 		if n := g.GetAttributeValue(a.Name); n != "" {
-			p.MemberOf = append(p.MemberOf, n)
+			out = append(out, n)
 		}
 	}
-	return p, nil
+	return out, nil
 }
 
 // typeOf reads the principal type from the objectClass values.

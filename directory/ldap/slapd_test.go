@@ -56,6 +56,7 @@ modulepath /usr/lib/ldap
 moduleload back_mdb
 moduleload argon2
 moduleload pw-sha2
+moduleload memberof
 TLSCertificateFile {{dir}}/cert.pem
 TLSCertificateKeyFile {{dir}}/key.pem
 database mdb
@@ -65,6 +66,10 @@ rootdn "` + adminDN + `"
 rootpw ` + adminPW + `
 directory {{dir}}/db
 index objectClass,uid,bulwarkMail,associatedDomain,member eq
+overlay memberof
+memberof-group-oc groupOfNames
+memberof-member-ad member
+memberof-memberof-ad memberOf
 access to attrs=userPassword by self write by anonymous auth by * none
 access to * by * read
 `

@@ -60,8 +60,23 @@ func loadTree(t testing.TB, s *slapd) {
 	for _, e := range entries {
 		byName[e.Principal.Name] = e.Principal
 	}
+	// Groups are added with a placeholder member and filled in after
+	// every entry exists, so that the memberof overlay sees each member.
+	members := map[string][]string{}
 	for _, e := range entries {
-		add(dnOf(e.Principal), attrsOf(e, byName))
+		a := attrsOf(e, byName)
+		if a["member"] != nil {
+			members[dnOf(e.Principal)] = a["member"]
+			a["member"] = []string{baseDN}
+		}
+		add(dnOf(e.Principal), a)
+	}
+	for dn, m := range members {
+		r := ldap.NewModifyRequest(dn, nil)
+		r.Replace("member", m)
+		if err := c.Modify(r); err != nil {
+			t.Fatalf("modify %s: %v", dn, err)
+		}
 	}
 }
 

@@ -172,7 +172,8 @@ func (s *Store) putChunks(tx store.Tx, id uint64, first int64, data []byte) erro
 
 // putLarge writes a blob bigger than one transaction; buf holds its
 // first TxBytes bytes, already hashed into d.
-func (s *Store) putLarge(ctx context.Context, r io.Reader, buf []byte, d hash.Hash) (store.Hash, int64, error) {
+func (s *Store) putLarge(ctx context.Context, r io.Reader, buf []byte,
+	d hash.Hash) (store.Hash, int64, error) {
 	var h store.Hash
 	var id uint64
 	err := s.kv.Update(ctx, func(tx store.Tx) error {
@@ -207,7 +208,9 @@ func (s *Store) putLarge(ctx context.Context, r io.Reader, buf []byte, d hash.Ha
 	}
 	if err == nil {
 		d.Sum(h[:0])
-		err = s.kv.Update(ctx, func(tx store.Tx) error { return s.finish(tx, h, id, total, chunks) })
+		err = s.kv.Update(ctx, func(tx store.Tx) error {
+			return s.finish(tx, h, id, total, chunks)
+		})
 	}
 	if err != nil {
 		s.abandon(id, chunks)

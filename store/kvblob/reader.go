@@ -12,7 +12,8 @@ import (
 
 // Open returns a reader over a range of the blob. Each chunk is read in
 // its own short transaction as the reader advances.
-func (s *Store) Open(ctx context.Context, h store.Hash, offset, length int64) (io.ReadCloser, error) {
+func (s *Store) Open(ctx context.Context, h store.Hash,
+	offset, length int64) (io.ReadCloser, error) {
 	if offset < 0 {
 		return nil, errors.New("kvblob: negative offset")
 	}

@@ -44,7 +44,8 @@ func (b *Blobs) Put(ctx context.Context, r io.Reader) (store.Hash, int64, error)
 }
 
 // Open returns a reader over a range of the blob.
-func (b *Blobs) Open(ctx context.Context, h store.Hash, offset, length int64) (io.ReadCloser, error) {
+func (b *Blobs) Open(ctx context.Context, h store.Hash,
+	offset, length int64) (io.ReadCloser, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bulwarkmail/bulwark/store"
+	"github.com/bulwarkmail/bulwark/store/sql"
 )
 
 func fill(b *testing.B, db store.KV, n int) {
@@ -75,16 +76,33 @@ func BenchmarkScan100(b *testing.B) {
 // serialises the writers on its row.
 func BenchmarkConcurrentWrites(b *testing.B) {
 	for _, driver := range drivers {
-		for _, counter := range []bool{false, true} {
-			name := driver + "/put"
-			if counter {
-				name = driver + "/counter"
+		for _, v := range []struct {
+			name           string
+			counter, group bool
+		}{
+			{"put", false, false}, {"counter", true, false},
+			{"put-group", false, true}, {"counter-group", true, true},
+		} {
+			counter := v.counter
+			if v.group && driver == "sqlite" {
+				continue
 			}
-			b.Run(name, func(b *testing.B) {
-				db := openDB(b, driver)
+			b.Run(driver+"/"+v.name, func(b *testing.B) {
+				db := openWith(b, sql.Options{Driver: driver, GroupCommit: v.group})
 				ctx := context.Background()
 				var seq atomic.Uint64
 				val := make([]byte, 200)
+				// Create the tables before timing.
+				err := db.Update(ctx, func(tx store.Tx) error {
+					if _, err := tx.Add("ctr", []byte("modseq"), 1); err != nil {
+						return err
+					}
+					return tx.Put("bench", []byte("x"), val)
+				})
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.ResetTimer()
 				b.SetParallelism(8)
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {

@@ -20,6 +20,10 @@ type dialect struct {
 	createTable string
 	// upsert stores a value, with %s the table and %s the parameters.
 	upsert string
+	// add, when set, adds the second parameter (a signed 64-bit
+	// integer) to the counter under the first in one statement that
+	// returns the new value; %s is the table.
+	add string
 	// lockReads makes reads in write transactions lock rows.
 	lockReads bool
 	// forUpdate is appended to the counter read to lock its row.
@@ -42,6 +46,11 @@ var dialects = map[string]*dialect{
 			"(k bytea PRIMARY KEY, v bytea NOT NULL)",
 		upsert:    "INSERT INTO %s (k, v) VALUES (%s) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
 		forUpdate: " FOR UPDATE",
+		// The 8-byte value is read as a bigint through its hexadecimal
+		// form and written back with int8send, both big-endian.
+		add: "INSERT INTO %s AS t (k, v) VALUES ($1, int8send($2::bigint)) " +
+			"ON CONFLICT (k) DO UPDATE SET v = int8send(" +
+			"('x' || encode(t.v, 'hex'))::bit(64)::bigint + $2::bigint) RETURNING v",
 		listTables: "SELECT table_name FROM information_schema.tables " +
 			"WHERE table_schema = current_schema()",
 		findTable: "SELECT count(*) FROM information_schema.tables " +
@@ -70,7 +79,8 @@ var dialects = map[string]*dialect{
 		// BLOB keys compare with memcmp, shorter first on a tie.
 		createTable: "CREATE TABLE IF NOT EXISTS %s " +
 			"(k BLOB PRIMARY KEY NOT NULL, v BLOB NOT NULL) WITHOUT ROWID",
-		upsert:     "INSERT INTO %s (k, v) VALUES (%s) ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+		upsert: "INSERT INTO %s (k, v) VALUES (%s) " +
+			"ON CONFLICT (k) DO UPDATE SET v = excluded.v",
 		listTables: "SELECT name FROM sqlite_master WHERE type = 'table'",
 		findTable:  "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?",
 		retryable:  sqliteRetryable,
@@ -110,7 +120,7 @@ func pgRetryable(err error) bool {
 		return false
 	}
 	switch pe.Code {
-	case "40001", "40P01", "23505", "42P07":
+	case "40001", "40P01", "23505", "42P07", "42710":
 		return true
 	}
 	return false

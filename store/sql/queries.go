@@ -9,6 +9,7 @@ type queries struct {
 	table string
 	get   string
 	lock  string // read a counter, locking its row
+	add   string // add to a counter in one statement, if the engine can
 	put   string
 	del   string
 	scan  [8]string // by scanShape
@@ -44,6 +45,9 @@ func (d *dialect) queries(table string) *queries {
 		del:   fmt.Sprintf("DELETE FROM %s WHERE k = %s", t, d.param(1)),
 	}
 	q.lock = q.get + d.forUpdate
+	if d.add != "" {
+		q.add = fmt.Sprintf(d.add, t)
+	}
 	q.getW = q.get
 	for shape := range q.scan {
 		q.scan[shape] = d.scanQuery(t, shape)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -38,6 +39,23 @@ type Options struct {
 	// serialisation failure or deadlock. Default 50.
 	MaxRetries int
 
+	// MaxConns bounds the open connections to the database; 0 means no
+	// bound. With SQLite it bounds the readers; writes use one more.
+	MaxConns int
+
+	// IdleConns is how many idle connections are kept open for reuse.
+	// Opening a connection costs far more than a transaction, so this
+	// should cover the usual number of concurrent transactions.
+	// Default 32.
+	IdleConns int
+
+	// GroupCommit runs concurrent Updates of this process in shared
+	// transactions (see batcher): fewer commits, and Updates drawing
+	// from one counter no longer wait for one commit each. A conflict
+	// then runs the whole group again. Not used with SQLite. Default
+	// false.
+	GroupCommit bool
+
 	// Logger receives events; nil discards them.
 	Logger *slog.Logger
 }
@@ -56,7 +74,9 @@ type DB struct {
 	prefix string
 	opts   Options
 	log    *slog.Logger
-	known  sync.Map // store.Space -> *queries of existing tables
+	known  sync.Map      // store.Space -> *queries of existing tables
+	locks  *counterLocks // nil with SQLite, whose writers queue anyway
+	group  *batcher      // nil unless Options.GroupCommit
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -79,12 +99,25 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.MaxRetries <= 0 {
 		opts.MaxRetries = 50
 	}
+	if opts.IdleConns <= 0 {
+		opts.IdleConns = 32
+	}
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	db := &DB{d: d, prefix: opts.TablePrefix, opts: opts, log: log}
+	if opts.Driver != "sqlite" {
+		db.locks = newCounterLocks()
+		if opts.GroupCommit {
+			db.group = &batcher{db: db}
+		}
+	}
 	if err := db.connect(ctx); err != nil {
+		db.closeAll()
+		return nil, fmt.Errorf("open sql store: %w", err)
+	}
+	if err := db.createSchema(ctx); err != nil {
 		db.closeAll()
 		return nil, fmt.Errorf("open sql store: %w", err)
 	}
@@ -95,6 +128,21 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// createSchema creates the table of the layout space, so that a new
+// database holds the store's schema from its first open. The other
+// tables follow on first write.
+func (db *DB) createSchema(ctx context.Context) error {
+	name := db.d.ident(db.prefix + string(store.LayoutSpace))
+	var err error
+	for range 5 {
+		_, err = db.wdb.ExecContext(ctx, fmt.Sprintf(db.d.createTable, name))
+		if err == nil || !db.d.retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
 func (db *DB) connect(ctx context.Context) error {
 	var err error
 	if db.opts.Driver != "sqlite" {
@@ -102,6 +150,7 @@ func (db *DB) connect(ctx context.Context) error {
 			return err
 		}
 		db.wdb = db.db
+		db.pool(db.db)
 		return db.db.PingContext(ctx)
 	}
 	// SQLite allows one writer: writes go through one connection that
@@ -113,8 +162,16 @@ func (db *DB) connect(ctx context.Context) error {
 	if db.wdb, err = dbsql.Open(db.d.name, dsn+"&_txlock=immediate"); err != nil {
 		return err
 	}
+	db.pool(db.db)
 	db.wdb.SetMaxOpenConns(1)
 	return db.wdb.PingContext(ctx)
+}
+
+func (db *DB) pool(p *dbsql.DB) {
+	p.SetMaxIdleConns(db.opts.IdleConns)
+	if db.opts.MaxConns > 0 {
+		p.SetMaxOpenConns(db.opts.MaxConns)
+	}
 }
 
 // dsn returns the DSN to connect with. MySQL statements carry their
@@ -223,7 +280,7 @@ func (db *DB) View(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer db.closeMu.RUnlock()
-	return db.retry(ctx, func() (bool, error) { return db.run(ctx, fn, false) })
+	return db.retry(ctx, func() (bool, error) { return db.run(ctx, fn, false, nil) })
 }
 
 // Update runs fn in a serialisable transaction, again on conflicts.
@@ -232,7 +289,41 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 		return err
 	}
 	defer db.closeMu.RUnlock()
-	return db.retry(ctx, func() (bool, error) { return db.run(ctx, fn, true) })
+	if db.group != nil {
+		return db.group.run(ctx, fn)
+	}
+	// Stripes a failed attempt needed are taken before the next begins.
+	var stripes []int
+	return db.retry(ctx, func() (bool, error) {
+		conflict, touched, err := db.runWrite(ctx, fn, stripes)
+		stripes = append(stripes, touched...)
+		return conflict, err
+	})
+}
+
+// runWrite runs fn once in a write transaction, holding the counter
+// stripes pre, and returns the stripes it needed.
+func (db *DB) runWrite(ctx context.Context, fn func(tx store.Tx) error,
+	pre []int) (bool, []int, error) {
+	var held, touched []int
+	if db.locks != nil && len(pre) > 0 {
+		held = db.locks.lockAll(slices.Clone(pre))
+	}
+	began := false
+	conflict, err := db.run(ctx, fn, true, func(tx *txn) {
+		began = true
+		tx.held = held
+		tx.after = func() {
+			touched = tx.touched
+			if db.locks != nil {
+				db.locks.unlockAll(tx.held)
+			}
+		}
+	})
+	if !began && held != nil {
+		db.locks.unlockAll(held)
+	}
+	return conflict, touched, err
 }
 
 // retry calls attempt until it succeeds, fails for good, or conflicts
@@ -247,7 +338,7 @@ func (db *DB) retry(ctx context.Context, attempt func() (bool, error)) error {
 			return fmt.Errorf("%w: %w", store.ErrConflict, err)
 		}
 		db.log.Debug("transaction conflict, retrying", "attempt", i+1, "err", err)
-		wait := time.Duration(rand.Int64N(int64(time.Millisecond) << min(i, 6)))
+		wait := time.Duration(rand.Int64N(int64(100*time.Microsecond) << min(i, 7)))
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
@@ -258,7 +349,8 @@ func (db *DB) retry(ctx context.Context, attempt func() (bool, error)) error {
 
 // run runs fn once. It reports a conflict when the transaction should be
 // run again.
-func (db *DB) run(ctx context.Context, fn func(tx store.Tx) error, write bool) (bool, error) {
+func (db *DB) run(ctx context.Context, fn func(tx store.Tx) error, write bool,
+	setup func(tx *txn)) (bool, error) {
 	conn, opts := db.db, db.readOptions()
 	if write {
 		conn, opts = db.wdb, db.writeOptions()
@@ -268,8 +360,16 @@ func (db *DB) run(ctx context.Context, fn func(tx store.Tx) error, write bool) (
 		return db.d.retryable(err), fmt.Errorf("begin transaction: %w", err)
 	}
 	tx := &txn{db: db, ctx: ctx, stx: stx, writable: write}
-	// Roll back if fn panics; after a commit this does nothing.
-	defer stx.Rollback()
+	if setup != nil {
+		setup(tx)
+	}
+	defer func() {
+		// Roll back if fn panicked; after a commit this does nothing.
+		stx.Rollback()
+		if tx.after != nil {
+			tx.after()
+		}
+	}()
 	err = fn(tx)
 	tx.done = true
 	if err != nil {

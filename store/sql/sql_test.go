@@ -43,7 +43,14 @@ func uniquePrefix() string {
 // fails it.
 func openDB(t testing.TB, driver string) *sql.DB {
 	t.Helper()
-	opts := sql.Options{Driver: driver, DSN: dsn(driver), TablePrefix: uniquePrefix()}
+	return openWith(t, sql.Options{Driver: driver})
+}
+
+// openWith is openDB with more options.
+func openWith(t testing.TB, opts sql.Options) *sql.DB {
+	t.Helper()
+	driver := opts.Driver
+	opts.DSN, opts.TablePrefix = dsn(driver), uniquePrefix()
 	if driver == "sqlite" {
 		opts.DSN = filepath.Join(t.TempDir(), "store.sqlite")
 	}
@@ -100,6 +107,18 @@ func scale() storetest.Options {
 		return storetest.Options{ManyKeys: 4000, LargeSize: 1 << 20}
 	}
 	return storetest.Options{}
+}
+
+// TestKVGroupCommit runs the suite with Updates sharing transactions.
+func TestKVGroupCommit(t *testing.T) {
+	for _, driver := range []string{"postgres", "mysql"} {
+		t.Run(driver, func(t *testing.T) {
+			t.Parallel()
+			storetest.TestKVOptions(t, func(t *testing.T) store.KV {
+				return openWith(t, sql.Options{Driver: driver, GroupCommit: true})
+			}, scale())
+		})
+	}
 }
 
 func TestKV(t *testing.T) {

@@ -28,6 +28,10 @@ type txn struct {
 	done     bool
 	conflict bool // a statement failed in a way that calls for a retry
 	created  map[store.Space]*queries
+	stmts    int    // statements run so far
+	held     []int  // counter stripes held, in increasing order
+	touched  []int  // counter stripes this attempt needed
+	after    func() // runs once the transaction has ended
 }
 
 type pair struct{ k, v []byte }
@@ -72,6 +76,7 @@ func (tx *txn) table(space store.Space, write bool) (*queries, bool, error) {
 	// nothing would both write.
 	if tx.db.opts.Driver == "sqlite" {
 		// SQLite has one writer, this transaction: create the table in it.
+		tx.stmts++
 		_, err := tx.stx.ExecContext(tx.ctx, fmt.Sprintf(tx.db.d.createTable,
 			tx.db.d.ident(q.table)))
 		if err != nil {
@@ -98,6 +103,7 @@ func (tx *txn) table(space store.Space, write bool) (*queries, bool, error) {
 // in this process. Reads treat a missing table as an empty space.
 func (tx *txn) findTable(space store.Space, q *queries) (*queries, bool, error) {
 	var n int
+	tx.stmts++
 	err := tx.stx.QueryRowContext(tx.ctx, tx.db.d.findTable, q.table).Scan(&n)
 	if err != nil {
 		return nil, false, tx.fail("find table", space, err)
@@ -122,6 +128,7 @@ func (tx *txn) Get(space store.Space, key []byte) ([]byte, error) {
 		query = q.getW
 	}
 	var v []byte
+	tx.stmts++
 	err = tx.stx.QueryRowContext(tx.ctx, query, key).Scan(&v)
 	if errors.Is(err, dbsql.ErrNoRows) {
 		return nil, store.ErrNotFound
@@ -147,6 +154,7 @@ func (tx *txn) Put(space store.Space, key, value []byte) error {
 	if value == nil {
 		value = []byte{} // NOT NULL column
 	}
+	tx.stmts++
 	if _, err := tx.stx.ExecContext(tx.ctx, q.put, key, value); err != nil {
 		return tx.fail("put", space, err)
 	}
@@ -162,6 +170,7 @@ func (tx *txn) Delete(space store.Space, key []byte) error {
 	if err != nil {
 		return err
 	}
+	tx.stmts++
 	if _, err := tx.stx.ExecContext(tx.ctx, q.del, key); err != nil {
 		return tx.fail("delete", space, err)
 	}
@@ -224,6 +233,7 @@ func (tx *txn) readPage(q *queries, r store.Range, n int) ([]pair, error) {
 	if tx.writable {
 		query = q.scanW[shape]
 	}
+	tx.stmts++
 	rows, err := tx.stx.QueryContext(tx.ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -255,7 +265,16 @@ func (tx *txn) Add(space store.Space, key []byte, delta uint64) (uint64, error) 
 	if err != nil {
 		return 0, err
 	}
+	if tx.db.locks != nil {
+		if err := tx.acquire(tx.db.locks.stripe(q.table, key)); err != nil {
+			return 0, fmt.Errorf("add %s: %w", space, err)
+		}
+	}
+	if q.add != "" {
+		return tx.addOne(space, q, key, delta)
+	}
 	var v []byte
+	tx.stmts++
 	err = tx.stx.QueryRowContext(tx.ctx, q.lock, key).Scan(&v)
 	if err != nil && !errors.Is(err, dbsql.ErrNoRows) {
 		return 0, tx.fail("add", space, err)
@@ -267,10 +286,24 @@ func (tx *txn) Add(space store.Space, key []byte, delta uint64) (uint64, error) 
 	n += delta
 	var buf [8]byte
 	binary.BigEndian.PutUint64(buf[:], n)
+	tx.stmts++
 	if _, err := tx.stx.ExecContext(tx.ctx, q.put, key, buf[:]); err != nil {
 		return 0, tx.fail("add", space, err)
 	}
 	return n, nil
+}
+
+// addOne adds to a counter in one statement. The engine adds signed
+// 64-bit integers; as two's complement wraps like uint64, only a counter
+// crossing 2^63 fails.
+func (tx *txn) addOne(space store.Space, q *queries, key []byte, delta uint64) (uint64, error) {
+	var v []byte
+	tx.stmts++
+	err := tx.stx.QueryRowContext(tx.ctx, q.add, key, int64(delta)).Scan(&v)
+	if err != nil {
+		return 0, tx.fail("add", space, err)
+	}
+	return decodeCounter(space, key, v)
 }
 
 // Counter returns the counter under key, zero if missing.

@@ -62,9 +62,11 @@ func TestKVOptions(t *testing.T, open Opener, opts Options) {
 		{"Counters", testCounters},
 		{"CountersConcurrent", testCountersConcurrent},
 		{"ReadModifyWrite", testReadModifyWrite},
+		{"ConcurrentRollback", testConcurrentRollback},
 		{"ScanWritesOtherSpace", testScanWrites},
 		{"LargeValues", func(t *testing.T, kv store.KV) { testLargeValues(t, kv, opts.LargeSize) }},
 		{"ManyKeys", func(t *testing.T, kv store.KV) { testManyKeys(t, kv, opts.ManyKeys) }},
+		{"ReservedSpaces", testReserved},
 		{"Context", testContext},
 		{"Close", testClose},
 	}

@@ -158,7 +158,8 @@ func testManyKeys(t *testing.T, kv store.KV, total int) {
 	for start := 0; start < total; start += batch {
 		update(t, kv, func(tx store.Tx) error {
 			for i := start; i < min(start+batch, total); i++ {
-				if err := tx.Put(space, key(i), binary.BigEndian.AppendUint32(nil, uint32(i))); err != nil {
+				v := binary.BigEndian.AppendUint32(nil, uint32(i))
+				if err := tx.Put(space, key(i), v); err != nil {
 					return err
 				}
 			}
@@ -202,4 +203,48 @@ func scanKeys2(tx store.Tx, r store.Range) int {
 	n := 0
 	tx.Scan(space, r, func(k, v []byte) error { n++; return nil })
 	return n
+}
+
+// testConcurrentRollback runs concurrent Updates of which every third
+// fails: adapters that share transactions between Updates must still
+// roll back each failure alone and commit all the others.
+func testConcurrentRollback(t *testing.T, kv store.KV) {
+	const n = 60
+	errBad := errors.New("bad")
+	results := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			results[i] = kv.Update(context.Background(), func(tx store.Tx) error {
+				if err := tx.Put(space, fmt.Appendf(nil, "r%03d", i), []byte("v")); err != nil {
+					return err
+				}
+				if _, err := tx.Add(ctrSpace, []byte("r"), 1); err != nil {
+					return err
+				}
+				if i%3 == 0 {
+					return fmt.Errorf("update %d: %w", i, errBad)
+				}
+				return nil
+			})
+		})
+	}
+	wg.Wait()
+	view(t, kv, func(tx store.Tx) error {
+		for i, res := range results {
+			_, err := tx.Get(space, fmt.Appendf(nil, "r%03d", i))
+			switch {
+			case i%3 == 0 && !errors.Is(res, errBad):
+				t.Errorf("failing Update %d returned %v, want its own error", i, res)
+			case i%3 == 0 && err == nil:
+				t.Errorf("failed Update %d left its write", i)
+			case i%3 != 0 && (res != nil || err != nil):
+				t.Errorf("Update %d: %v; its write: %v", i, res, err)
+			}
+		}
+		if c, err := tx.Counter(ctrSpace, []byte("r")); err != nil || c != n*2/3 {
+			t.Errorf("counter = %d, %v; want %d", c, err, n*2/3)
+		}
+		return nil
+	})
 }

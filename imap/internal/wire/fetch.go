@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"bufio"
 	"strconv"
 	"strings"
 )
@@ -242,4 +243,11 @@ func parseSection(d *Decoder, binary bool) (Section, error) {
 		}
 	}
 	return s, d.Expect(']', "]")
+}
+
+// ParseSectionText parses a section spec given as text, as an IMAP URL
+// carries it ("1.2.MIME", "HEADER.FIELDS (FROM)", RFC 5092 section 4).
+func ParseSectionText(s string) (Section, error) {
+	d := NewDecoder(bufio.NewReader(strings.NewReader(s + "]")))
+	return parseSection(d, false)
 }
