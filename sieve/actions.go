@@ -129,7 +129,7 @@ func execFileinto(rt *runtime, n *node) error {
 	}
 	use := rt.str1(n.tag("specialuse"))
 	for i, a := range rt.res.Actions {
-		if use == "" && (a.Kind == ActionFileInto && a.Mailbox == box ||
+		if use == "" && !n.has("mailboxid") && (a.Kind == ActionFileInto && a.Mailbox == box ||
 			isInboxStore(a) && strings.EqualFold(box, "INBOX")) {
 			// RFC 5232 section 5: the last flag list wins.
 			rt.res.Actions[i].Flags, rt.res.Actions[i].HasFlags = flags, has
@@ -138,7 +138,8 @@ func execFileinto(rt *runtime, n *node) error {
 	}
 	return rt.addAction(n, Action{Kind: ActionFileInto, Mailbox: box,
 		Create: n.has("create"), Copy: n.has("copy"), SpecialUse: use,
-		Flags: flags, HasFlags: has})
+		MailboxID: rt.str1(n.tag("mailboxid")),
+		Flags:     flags, HasFlags: has})
 }
 
 func checkRedirect(c *compiler, n *node) {

@@ -77,3 +77,36 @@ func BenchmarkCompile(b *testing.B) {
 		}
 	}
 }
+
+// TestConcurrentRuns runs one compiled script from several goroutines, as
+// a delivery host does (run with -race).
+func TestConcurrentRuns(t *testing.T) {
+	sc, err := Compile("bench", filterScript(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := benchMessage()
+	done := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				msg, _ := ReadMessage(strings.NewReader(data))
+				res, err := sc.Run(context.Background(), msg, &Env{Envelope: Envelope{
+					From: "alice@example.org", To: "bob@example.net"}})
+				if err == nil && !res.ImplicitKeep {
+					err = fmt.Errorf("run %d lost the implicit keep", i)
+				}
+				if err != nil {
+					done <- err
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}

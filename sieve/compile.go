@@ -26,6 +26,7 @@ type Script struct {
 
 // IncludeRef names a script included by another, RFC 6609 section 3.2.
 type IncludeRef struct {
+	Pos      Pos
 	Name     string
 	Global   bool // :global location, else :personal
 	Optional bool
@@ -201,9 +202,8 @@ func (c *compiler) command(cn *CommandNode, prev *node) *node {
 	if !c.arguments(n, cn.Name, "command", cn.Args) {
 		return nil
 	}
-	if !c.subtests(n, cn.Name, "command", cn.Tests, cn.List) {
-		return nil
-	}
+	// A bad test does not hide a missing block: both are reported.
+	testsOK := c.subtests(n, cn.Name, "command", cn.Tests, cn.List)
 	switch {
 	case spec.block == 1 && !cn.HasBlock:
 		c.errorf(cn.Pos, "the %s command requires a command block, but it is missing",
@@ -220,6 +220,12 @@ func (c *compiler) command(cn *CommandNode, prev *node) *node {
 				cn.Name)
 			return nil
 		}
+	}
+	if !testsOK {
+		if cn.HasBlock {
+			c.block(cn.Block, n, false)
+		}
+		return nil
 	}
 	if spec.check != nil {
 		spec.check(c, n)
@@ -356,8 +362,7 @@ func (c *compiler) arguments(n *node, name, what string, args []Argument) bool {
 			if i+1 >= len(args) || args[i+1].Kind == ArgTag {
 				c.errorf(a.Pos, "the :%s tag for the %s %s requires a %s argument, "+
 					"but none was found", a.Tag, name, what, def.val)
-				ok = false
-				continue
+				return false
 			}
 			i++
 			if !c.fill(v, args[i], def.val, fmt.Sprintf(":%s tag for the %s %s",

@@ -1,6 +1,7 @@
 package sieve
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -33,7 +34,9 @@ func extSpecs() []*cmdSpec {
 			subtests: -1, args: []valKind{valStrings}, eval: evalServerMetadataExists},
 		{name: "specialuse_exists", ext: "special-use", test: true, subtests: -1,
 			args: []valKind{valStrings, valStrings}, optArgs: 1,
-			eval: evalSpecialUseExists},
+			check: checkSpecialUseExists, eval: evalSpecialUseExists},
+		{name: "mailboxidexists", ext: "mailboxid", test: true, subtests: -1,
+			args: []valKind{valStrings}, eval: evalMailboxIDExists},
 		{name: "duplicate", ext: "duplicate", test: true, subtests: -1,
 			tags: map[string]tagDef{"handle": {val: valString},
 				"header":   {val: valString, group: "dupsrc"},
@@ -228,7 +231,7 @@ func checkInclude(c *compiler, n *node) {
 		c.errorf(n.args[0].pos, "include: invalid script name '%s'", name)
 		return
 	}
-	c.script.includes = append(c.script.includes, IncludeRef{Name: name,
+	c.script.includes = append(c.script.includes, IncludeRef{Pos: n.pos, Name: name,
 		Global: n.has("global"), Optional: n.has("optional"), Once: n.has("once")})
 }
 
@@ -273,3 +276,39 @@ func execInclude(rt *runtime, n *node) error {
 }
 
 func isNotFound(err error) bool { return errors.Is(err, ErrScriptNotFound) }
+
+func checkSpecialUseExists(c *compiler, n *node) {
+	uses := n.args[len(n.args)-1]
+	for _, s := range uses.strs {
+		if u, ok := constString(s); ok && !validSpecialUse(u) {
+			c.errorf(uses.pos, "specialuse_exists test: invalid special-use flag "+
+				"'%s' specified", u)
+		}
+	}
+	if len(n.args) == 2 {
+		if box, ok := constString(n.args[0].strs[0]); ok && !checkUTF8(box) {
+			c.errs.warn(n.args[0].pos, "specialuse_exists test: invalid mailbox name "+
+				"(not UTF-8)")
+		}
+	}
+}
+
+// MailboxIDs is the optional ability of Mailboxes to answer RFC 9042
+// mailboxidexists.
+type MailboxIDs interface {
+	MailboxIDExists(ctx context.Context, id string) bool
+}
+
+// evalMailboxIDExists implements RFC 9042 section 4.
+func evalMailboxIDExists(rt *runtime, n *node) (bool, error) {
+	ids, ok := rt.env.Mailboxes.(MailboxIDs)
+	if !ok {
+		return false, nil
+	}
+	for _, id := range rt.strs(n.args[0]) {
+		if !ids.MailboxIDExists(rt.ctx, id) {
+			return false, nil
+		}
+	}
+	return true, nil
+}

@@ -27,6 +27,8 @@ type Env struct {
 	Scripts ScriptLoader
 	// UserAddresses are the recipient's own addresses (vacation).
 	UserAddresses []string
+	// Lists answers RFC 6134 external lists (:list, valid_ext_list).
+	Lists ExternalLists
 	// SpamTest configures spamtest and virustest, RFC 5235.
 	SpamTest *SpamTestConfig
 }
@@ -128,19 +130,33 @@ func (s *Script) run(ctx context.Context, msg Message, env *Env, host any) (*Res
 	return s.runAfter(ctx, msg, env, host, nil)
 }
 
+// ErrNoMessage is returned by Run when msg is nil.
+var ErrNoMessage = errors.New("sieve: no message")
+
 // runAfter runs the script after earlier scripts of a sequence whose
 // result it extends (duplicates merge; conflicts with them are dropped).
 func (s *Script) runAfter(ctx context.Context, msg Message, env *Env, host any,
-	prev *Result) (*Result, error) {
+	prev *Result) (res *Result, err error) {
+	if msg == nil {
+		return &Result{ImplicitKeep: true}, ErrNoMessage
+	}
 	rt := newRuntime(ctx, s, msg, env)
+	defer func() {
+		// A fault in the interpreter must not lose the message: keep it.
+		if r := recover(); r != nil {
+			rt.opts.logger().Error("sieve interpreter fault", "panic", r,
+				"script", s.name)
+			res = &Result{Actions: rt.res.Actions, ImplicitKeep: true}
+			err = &RuntimeError{Msg: fmt.Sprintf("internal error: %v", r)}
+		}
+	}()
 	rt.host = host
 	if prev != nil {
 		rt.res.Actions = append(rt.res.Actions, prev.Actions...)
 		rt.prior = len(prev.Actions)
 		rt.implicit = prev.ImplicitKeep
 	}
-	err := rt.execScript(s)
-	return rt.finish(err)
+	return rt.finish(rt.execScript(s))
 }
 
 func newRuntime(ctx context.Context, s *Script, msg Message, env *Env) *runtime {

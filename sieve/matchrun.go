@@ -10,6 +10,19 @@ func (rt *runtime) matchValues(n *node, values []string) (bool, error) {
 }
 
 func (rt *runtime) matchKeys(n *node, m *matcher, values, keys []string) (bool, error) {
+	if m.typ == "list" {
+		return rt.matchList(n, values, keys)
+	}
+	if m.typ == "regex" && len(m.regexps) != len(keys) {
+		// Check patterns built at run time before looking at values, so a
+		// bad one is reported even when there is nothing to match.
+		for _, k := range keys {
+			if _, err := rt.regex(m.cmp, k); err != nil {
+				rt.res.Warnings = append(rt.res.Warnings,
+					"error: invalid regular expression '"+k+"': "+err.Error())
+			}
+		}
+	}
 	if m.typ == "count" {
 		cnt := itoa(len(values))
 		for _, k := range keys {
@@ -67,7 +80,9 @@ func (rt *runtime) matchOne(m *matcher, v, k string, ki int) (bool, error) {
 			var err error
 			re, err = rt.regex(m.cmp, k)
 			if err != nil {
-				return false, err
+				// A bad pattern built at run time fails this match only;
+				// matchKeys has reported it.
+				return false, nil
 			}
 		}
 		sub := re.FindStringSubmatch(v)

@@ -24,13 +24,23 @@ type mimePart struct {
 	epilogue []byte
 	// rawHeader is the header text of a message/rfc822 part's message.
 	rawHeader []byte
+	// off and end delimit the part (header and content) in the message
+	// body, and bodyOff its content, when spliceable: when the part is
+	// reached through multiparts only, not inside an encoded message.
+	off, end, bodyOff int
+	spliceable        bool
 }
 
 const maxMimeDepth = 32
 
 // parseMime builds the tree of a message body.
 func parseMime(h []HeaderField, body []byte, depth int, parentType string) *mimePart {
-	p := &mimePart{header: h, body: body}
+	return parsePart(&mimePart{header: h, body: body}, depth, parentType)
+}
+
+// parsePart types p and splits its children.
+func parsePart(p *mimePart, depth int, parentType string) *mimePart {
+	h := p.header
 	ct := ""
 	if v := headerValues(h, "content-type", false); len(v) > 0 {
 		ct = v[0]
@@ -119,8 +129,14 @@ func (p *mimePart) splitMultipart(depth int) {
 		}
 		chunk := data[s+nl+1 : trimEOL(data, end)]
 		ch, cb := splitHeader(chunk)
-		c := parseMime(ch, cb, depth+1, p.ctype)
-		c.parent = p
+		c := &mimePart{header: ch, body: cb, parent: p}
+		if p.spliceable {
+			c.spliceable = true
+			c.off = p.bodyOff + s + nl + 1
+			c.end = p.bodyOff + trimEOL(data, end)
+			c.bodyOff = c.off + len(chunk) - len(cb)
+		}
+		parsePart(c, depth+1, p.ctype)
 		p.children = append(p.children, c)
 	}
 }
@@ -211,7 +227,8 @@ func (rt *runtime) mimeRoot() (*mimePart, error) {
 	if err != nil {
 		return nil, err
 	}
-	rt.root = parseMime(rt.hdr, body, 0, "")
+	rt.root = parsePart(&mimePart{header: rt.hdr, body: body, spliceable: true,
+		end: len(body)}, 0, "")
 	return rt.root, nil
 }
 
@@ -242,4 +259,33 @@ func parseMediaLoose(v string) (string, map[string]string) {
 		params = map[string]string{}
 	}
 	return strings.ToLower(mt), params
+}
+
+// path returns the child indexes that lead from the root to p.
+func (p *mimePart) path() []int {
+	var rev []int
+	for q := p; q.parent != nil; q = q.parent {
+		for i, c := range q.parent.children {
+			if c == q {
+				rev = append(rev, i)
+				break
+			}
+		}
+	}
+	out := make([]int, len(rev))
+	for i := range rev {
+		out[i] = rev[len(rev)-1-i]
+	}
+	return out
+}
+
+// at follows a path from p; nil when the tree no longer has it.
+func (p *mimePart) at(path []int) *mimePart {
+	for _, i := range path {
+		if i >= len(p.children) {
+			return nil
+		}
+		p = p.children[i]
+	}
+	return p
 }

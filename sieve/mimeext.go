@@ -106,20 +106,30 @@ func execForEveryPart(rt *runtime, n *node) error {
 		start = root
 	}
 	// The outermost loop visits the message itself and every part; a
-	// nested loop visits the parts below the current one.
-	var parts []*mimePart
+	// nested loop visits the parts below the current one. Parts are kept
+	// as paths: replace may rebuild the tree, dropping a replaced part's
+	// children, while the paths of the others stay valid.
+	var paths [][]int
 	if rt.part == nil {
-		start.walk(func(p *mimePart) { parts = append(parts, p) })
+		start.walk(func(p *mimePart) { paths = append(paths, p.path()) })
 	} else {
 		for _, c := range start.children {
-			c.walk(func(p *mimePart) { parts = append(parts, p) })
+			c.walk(func(p *mimePart) { paths = append(paths, p.path()) })
 		}
 	}
 	name := rt.str1(n.tag("name"))
 	defer func(prev *mimePart) { rt.part = prev }(rt.part)
-	for _, p := range parts {
+	for _, path := range paths {
+		root, err := rt.mimeRoot()
+		if err != nil {
+			return rt.errorf(n, "%v", err)
+		}
+		p := root.at(path)
+		if p == nil {
+			continue
+		}
 		rt.part = p
-		err := rt.execBlock(n.block)
+		err = rt.execBlock(n.block)
 		if err == errBreak {
 			if rt.breakName == "" || rt.breakName == name {
 				rt.breakName = ""

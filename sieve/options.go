@@ -57,6 +57,14 @@ type Options struct {
 	VacationMinPeriod     time.Duration
 	VacationMaxPeriod     time.Duration
 	VacationDefaultPeriod time.Duration
+	// VacationDefaultSubject is the reply subject when neither :subject
+	// nor the original message gives one; VacationSubjectTemplate, with
+	// "%{subject}" for the original subject, replaces "Auto: %{subject}".
+	VacationDefaultSubject  string
+	VacationSubjectTemplate string
+	// VacationUseOriginalRecipient counts the original recipient
+	// (Envelope.OrigTo) among the user's addresses for vacation.
+	VacationUseOriginalRecipient bool
 	// VacationAnyRecipient sends vacation replies even when none of the
 	// user's addresses appears in the recipient fields (RFC 5230 4.5).
 	VacationAnyRecipient bool

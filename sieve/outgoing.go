@@ -17,6 +17,9 @@ type SendOptions struct {
 	// Postmaster is the From of reject notices and the reverse-path of
 	// notifications. Default "postmaster@<recipient domain>".
 	Postmaster string
+	// VacationFromRecipient sends vacation replies from the recipient's
+	// address instead of the null reverse-path.
+	VacationFromRecipient bool
 	// NotifyFrom chooses the reverse-path of notifications (RFC 5436
 	// section 2.5), like RedirectFrom; default the script's :from, else
 	// Postmaster.
@@ -86,7 +89,12 @@ func (r *Result) Outgoing(header []HeaderField, env Envelope, o SendOptions) []O
 			if a.Vacation.Skip != "" {
 				continue
 			}
-			out = append(out, generated(a, "", []string{a.Vacation.To},
+			// RFC 5230 section 5.1 allows the null path or the user's own.
+			from := ""
+			if o.VacationFromRecipient {
+				from = pathString(env.To)
+			}
+			out = append(out, generated(a, from, []string{a.Vacation.To},
 				a.Vacation.Compose(self)))
 		case ActionNotify:
 			if a.Notify.Skip != "" {

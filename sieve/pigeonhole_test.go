@@ -13,7 +13,39 @@ import (
 const pigeonholeDir = "../../shared/testdata/sieve/pigeonhole"
 
 // knownFailures lists suite files that do not pass yet, with the reason.
-var knownFailures = map[string]string{}
+// Any other failing file fails the test.
+var knownFailures = map[string]string{
+	"tests/compile/errors.svtest":                    errCounts,
+	"tests/extensions/variables/errors.svtest":       errCounts,
+	"tests/extensions/include/errors.svtest":         errCounts,
+	"tests/extensions/relational/errors.svtest":      errCounts,
+	"tests/extensions/enotify/errors.svtest":         errCounts,
+	"tests/extensions/editheader/errors.svtest":      errCounts,
+	"tests/extensions/mime/errors.svtest":            errCounts,
+	"tests/extensions/imap4flags/execute.svtest":     dovecotStore,
+	"tests/extensions/imap4flags/multiscript.svtest": dovecotStore,
+	"tests/extensions/imap4flags/flagstore.svtest":   dovecotStore,
+	"tests/extensions/vacation/message.svtest": "the reply's To field names " +
+		"the envelope sender; the suite expects the original From field even when " +
+		"they differ (Pigeonhole's to_header_ignore_envelope behaviour)",
+	"tests/extensions/enotify/mailto.svtest": "UTF-8 addresses in mailto URIs " +
+		"are not encoded in the notification header",
+	"tests/extensions/enotify/limits.svtest": "notify over the action limit " +
+		"reports its own limit message; prohibiting notify after compile",
+	"tests/extensions/editheader/protected.svtest": "Pigeonhole refuses to protect " +
+		"Subject; we protect any configured field",
+	"tests/extensions/vnd.dovecot/report/errors.svtest": "vnd.dovecot.report " +
+		"(Dovecot's abuse reports) not implemented",
+	"tests/extensions/vnd.dovecot/report/execute.svtest": "vnd.dovecot.report " +
+		"not implemented",
+}
+
+const (
+	errCounts = "checks the number and wording of Pigeonhole's own compile " +
+		"error messages (its parser recovery reports more follow-up errors)"
+	dovecotStore = "expects Dovecot mail storage behaviour: the $HasNoAttachment " +
+		"keyword and implicit folder creation"
+)
 
 func TestPigeonhole(t *testing.T) {
 	f, err := os.Open(filepath.Join(pigeonholeDir, "TESTS.tsv"))
@@ -51,10 +83,13 @@ func TestPigeonhole(t *testing.T) {
 		}
 		if ok {
 			folders[folder].pass++
+			if _, known := knownFailures[path]; known {
+				t.Logf("%s passes now; drop it from knownFailures", path)
+			}
 			continue
 		}
 		failed = append(failed, path+": "+strings.Join(fails, "; "))
-		if _, known := knownFailures[path]; !known && os.Getenv("SIEVE_STRICT") != "" {
+		if _, known := knownFailures[path]; !known {
 			t.Errorf("%s failed: %v", path, fails)
 		}
 	}

@@ -10,7 +10,7 @@ func buildBuiltins() map[string]*cmdSpec {
 	m := map[string]*cmdSpec{}
 	groups := [][]*cmdSpec{coreSpecs(), extSpecs(), varSpecs(), mimeSpecs(),
 		actionSpecs(), editHeaderSpecs(), vacationSpecs(), spamSpecs(),
-		rewriteSpecs()}
+		rewriteSpecs(), extListSpecs()}
 	for _, g := range groups {
 		for _, s := range g {
 			key := s.name
@@ -55,8 +55,9 @@ func extensionOrder() []string {
 		"include", "body", "variables", "enotify", "environment", "mailbox",
 		"date", "index", "ihave", "duplicate", "mime", "foreverypart",
 		"extracttext", "editheader", "spamtest", "spamtestplus", "virustest",
-		"mboxmetadata", "servermetadata", "special-use", "fcc", "replace", "enclose",
-		"vnd.dovecot.debug", "vnd.dovecot.environment"}
+		"mboxmetadata", "servermetadata", "special-use", "mailboxid", "fcc",
+		"replace", "enclose",
+		"extlists", "vnd.dovecot.debug", "vnd.dovecot.environment"}
 }
 
 // tagDef finds a tagged argument allowed for n's spec.
@@ -82,6 +83,8 @@ func familyTag(f family, tag string) (tagDef, bool) {
 			return tagDef{val: valString, group: "match", ext: "relational"}, true
 		case "regex":
 			return tagDef{group: "match", ext: "regex"}, true
+		case "list":
+			return tagDef{group: "match", ext: "extlists"}, true
 		case "comparator":
 			return tagDef{val: valString, group: "comparator"}, true
 		}
@@ -127,7 +130,8 @@ func familyTag(f family, tag string) (tagDef, bool) {
 // argument keyIdx.
 func checkMatch(c *compiler, n *node, keyIdx int) {
 	m := &matcher{typ: "is", cmp: "i;ascii-casemap", addrPart: "all", keyIdx: keyIdx}
-	for _, t := range []string{"is", "contains", "matches", "value", "count", "regex"} {
+	for _, t := range []string{"is", "contains", "matches", "value", "count", "regex",
+		"list"} {
 		if v := n.tag(t); v != nil {
 			m.typ = t
 			if t == "value" || t == "count" {
@@ -150,6 +154,10 @@ func checkMatch(c *compiler, n *node, keyIdx int) {
 			c.errorf(v.pos, "unknown comparator '%s'", name)
 		}
 	}
+	if m.typ == "list" && n.has("comparator") {
+		c.errorf(n.pos, "the %s test: the :list match type takes no comparator "+
+			"here", n.spec.name)
+	}
 	if m.cmp == "i;ascii-numeric" && (m.typ == "contains" || m.typ == "matches" ||
 		m.typ == "regex") {
 		c.errorf(n.pos, "the %s test: comparator 'i;ascii-numeric' does not support "+
@@ -160,6 +168,7 @@ func checkMatch(c *compiler, n *node, keyIdx int) {
 			m.addrPart = p
 		}
 	}
+	checkIndex(c, n)
 	if m.typ == "regex" && keyIdx < len(n.args) {
 		checkRegexKeys(c, n, m)
 	}
@@ -194,5 +203,17 @@ func checkHeaderNames(c *compiler, n *node, idx int, what string) {
 			c.errorf(n.args[idx].pos, "the %s test: specified header field name "+
 				"'%s' is invalid", what, name)
 		}
+	}
+}
+
+// checkIndex checks :index and :last, RFC 5260 section 6.
+func checkIndex(c *compiler, n *node) {
+	if n.has("last") && !n.has("index") {
+		c.errorf(n.pos, "the %s test: the :last tag cannot be specified without "+
+			"the :index tag", n.spec.name)
+	}
+	if v := n.tag("index"); v != nil && v.num == 0 {
+		c.errorf(v.pos, "the %s test: the :index tag requires a number above 0",
+			n.spec.name)
 	}
 }

@@ -49,11 +49,11 @@ func headerLen(h []HeaderField) int {
 	return n
 }
 
-// execReplace replaces the message body, RFC 5703 section 5. Inside
-// foreverypart it would replace one part, which is not supported yet.
+// execReplace replaces the message body, or inside foreverypart the
+// current part, RFC 5703 section 5.
 func execReplace(rt *runtime, n *node) error {
 	if rt.part != nil && rt.part.parent != nil {
-		return rt.errorf(n, "replace: replacing a single MIME part is not supported")
+		return rt.replacePart(n)
 	}
 	text := rt.str1(n.args[0])
 	var h []HeaderField
@@ -133,5 +133,25 @@ func execEnclose(rt *runtime, n *node) error {
 	body.Write(orig)
 	fmt.Fprintf(&body, "\r\n--%s--\r\n", boundary)
 	rt.setMessage(h, []byte(body.String()))
+	return nil
+}
+
+// replacePart splices a new entity in place of the current part.
+func (rt *runtime) replacePart(n *node) error {
+	p := rt.part
+	if !p.spliceable {
+		return rt.errorf(n, "replace: cannot replace a part inside an encoded message")
+	}
+	text := crlf(rt.str1(n.args[0]))
+	entity := "Content-Type: text/plain; charset=utf-8\r\n" +
+		"Content-Transfer-Encoding: 8bit\r\n\r\n" + text
+	if n.has("mime") {
+		entity = text
+	}
+	body := make([]byte, 0, len(rt.body)-(p.end-p.off)+len(entity))
+	body = append(body, rt.body[:p.off]...)
+	body = append(body, entity...)
+	body = append(body, rt.body[p.end:]...)
+	rt.setMessage(rt.hdr, body)
 	return nil
 }

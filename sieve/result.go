@@ -11,8 +11,9 @@ const (
 	// RFC 5228 section 4.3, with Flags when HasFlags is set.
 	ActionKeep ActionKind = "keep"
 	// ActionFileInto stores the message in Mailbox, RFC 5228 section
-	// 4.1; Create (RFC 5490), SpecialUse (RFC 8579), MailboxID (RFC 9042)
-	// and Flags (RFC 5232) refine it.
+	// 4.1; Create (RFC 5490), SpecialUse (RFC 8579), MailboxID (RFC 9042:
+	// that mailbox when it exists, else Mailbox) and Flags (RFC 5232)
+	// refine it.
 	ActionFileInto ActionKind = "fileinto"
 	// ActionRedirect sends the message on to Address, RFC 5228 section
 	// 4.2, keeping the envelope's reverse-path.
@@ -65,11 +66,13 @@ type Action struct {
 // auto-submitted mail, the null sender, or mail not addressed to the
 // user) and set Skip when one applies.
 type Vacation struct {
-	To      string // who receives the reply: the envelope reverse-path
-	Handle  string // :handle, or a hash of the parameters
-	Period  time.Duration
-	Subject string // already defaulted to "Auto: <subject>"
-	From    string // :from, may be empty
+	To string // who receives the reply: the envelope reverse-path
+	// ToHeader is the original field naming To, with its display name.
+	ToHeader string
+	Handle   string // :handle, or a hash of the parameters
+	Period   time.Duration
+	Subject  string // already defaulted to "Auto: <subject>"
+	From     string // :from, may be empty
 	// Recipient is the user's address found in the message's recipient
 	// fields; replies come from it when From is empty.
 	Recipient string
@@ -77,6 +80,8 @@ type Vacation struct {
 	Mime      bool   // Reason is a MIME entity
 	Reason    string // the reply text
 	InReplyTo string // Message-ID of the message answered
+	// References are the original's References and its Message-ID.
+	References []string
 	// Fcc stores a copy of the reply, RFC 8580.
 	Fcc *Fcc
 	// Skip, when set, says why no reply may be sent (RFC 3834 section 2,
@@ -118,6 +123,8 @@ type Result struct {
 	Header []HeaderField
 	// Body is the final body when replace or enclose rewrote it.
 	Body []byte
-	// Warnings from the run (such as a skipped vacation).
+	// Warnings are notes from the run, such as a skipped vacation;
+	// those starting with "error: " are script errors that did not stop
+	// the run (an invalid regular expression built from variables).
 	Warnings []string
 }

@@ -115,6 +115,8 @@ func TestActions(t *testing.T) {
 			false},
 		{"reject", `require "reject"; reject "no";`, "reject", false},
 		{"stop", `require "fileinto"; fileinto "A"; stop; fileinto "B";`, "fileinto:A", false},
+		{"mailboxid", `require ["fileinto", "mailboxid"]; if not mailboxidexists "F1" {
+			fileinto :mailboxid "F1" "Lists"; }`, "fileinto:Lists", false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -186,6 +188,15 @@ func TestLimits(t *testing.T) {
 		if _, err := run(t, src, msg, &Options{MaxRegexCost: 5000}); !errors.Is(err,
 			ErrLimit) {
 			t.Errorf("costly regex = %v, want ErrLimit", err)
+		}
+	})
+	t.Run("bad runtime regex", func(t *testing.T) {
+		src := `require ["regex", "variables", "fileinto"]; set "r" "[";
+			if header :regex "subject" "${r}" { fileinto "x"; }`
+		res, err := run(t, src, msg, nil)
+		if err != nil || !res.ImplicitKeep || len(res.Warnings) != 1 ||
+			!strings.HasPrefix(res.Warnings[0], "error: invalid regular expression") {
+			t.Errorf("bad regex = %+v, %v; want a reported error and keep", res, err)
 		}
 	})
 	t.Run("variables", func(t *testing.T) {
@@ -284,5 +295,29 @@ func TestEncloseReplace(t *testing.T) {
 	if err != nil || string(res.Body) != "Replaced text" ||
 		headerValues(res.Header, "subject", true)[0] != "New" {
 		t.Errorf("replace = %q %v, %v", res.Body, res.Header, err)
+	}
+}
+
+func TestReplacePart(t *testing.T) {
+	msg := mustMessage(t, "From: a@example.org\nSubject: s\n"+
+		"Content-Type: multipart/mixed; boundary=b\n\n"+
+		"--b\nContent-Type: text/plain\n\nkeep me\n"+
+		"--b\nContent-Type: application/x-evil\n\nBAD\n"+
+		"--b\nContent-Type: application/x-evil\n\nBAD2\n--b--\n")
+	src := `require ["foreverypart", "mime", "replace", "fileinto"];
+		foreverypart {
+			if header :mime :subtype "content-type" "x-evil" {
+				replace "removed";
+			}
+		}
+		fileinto "Cleaned";`
+	res, err := run(t, src, msg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(res.Actions[0].Body)
+	if strings.Contains(body, "BAD") || strings.Count(body, "removed") != 2 ||
+		!strings.Contains(body, "keep me") || !strings.Contains(body, "--b--") {
+		t.Errorf("replaced body = %q", body)
 	}
 }

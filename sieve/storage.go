@@ -48,6 +48,9 @@ type StorageOptions struct {
 	MaxTotalSize int
 	// MaxNameLength of a script name in bytes. Default 255.
 	MaxNameLength int
+	// GlobalAccount holds the global scripts that ":global" includes
+	// name (RFC 6609 section 3.2). Default "" (an account no user has).
+	GlobalAccount string
 	// CacheSize is the number of compiled scripts kept. Default 1024.
 	CacheSize int
 	// Logger receives storage events; nil discards them.
@@ -188,7 +191,17 @@ func (s *Storage) Put(ctx context.Context, account, name, src string) ([]*Error,
 	}
 	s.remember(src, sc)
 	s.log.Debug("sieve script stored", "account", account, "script", name)
-	return sc.Warnings, nil
+	warnings := sc.Warnings
+	// Included scripts may be uploaded later: problems are warnings here
+	// and run-time errors at delivery.
+	var el *ErrorList
+	loader := s.Loader(account, s.opts.GlobalAccount)
+	if errors.As(CheckIncludes(ctx, sc, loader, s.opts.Compile), &el) {
+		for _, e := range el.Errors {
+			warnings = append(warnings, &Error{Pos: e.Pos, Msg: e.Msg, Warning: true})
+		}
+	}
+	return warnings, nil
 }
 
 // Get returns a script's source, RFC 5804 section 2.9.
@@ -383,6 +396,12 @@ func (s *Storage) remember(src string, sc *Script) {
 		}
 	}
 	s.cache[sum] = sc
+}
+
+// AccountLoader returns the ScriptLoader for include (RFC 6609) in the
+// account's scripts, with the storage's GlobalAccount for global ones.
+func (s *Storage) AccountLoader(account string) ScriptLoader {
+	return s.Loader(account, s.opts.GlobalAccount)
 }
 
 // Loader returns a ScriptLoader for include (RFC 6609): personal scripts

@@ -66,6 +66,10 @@ func TestStorage(t *testing.T) {
 	if _, err := s.Get(ctx, acct, "main"); !errors.Is(err, ErrNoScript) {
 		t.Errorf("Get(deleted) = %v, want ErrNoScript", err)
 	}
+	w, err := s.Put(ctx, acct, "inc", `require "include"; include "missing";`)
+	if err != nil || len(w) != 1 || !strings.Contains(w[0].Msg, "does not exist") {
+		t.Errorf("Put(include of missing script) = %v, %v; want one warning", w, err)
+	}
 	if _, err := s.Put(ctx, acct, "bad\x01name", "keep;"); !errors.Is(err, ErrBadName) {
 		t.Errorf("Put(bad name) = %v, want ErrBadName", err)
 	}

@@ -69,6 +69,11 @@ func (s *suite) extension() *Extension {
 		{Name: "test_config_reload", Tags: map[string]string{"extension": "string"},
 			Run: func(c *Call) (bool, error) {
 				c.rt.env.SpamTest = s.spamConfig()
+				c.rt.env.Lists = s.extLists()
+				c.rt.env.UserAddresses = nil
+				if u := s.config["sieve_user_email"]; u != "" {
+					c.rt.env.UserAddresses = []string{u}
+				}
 				s.environment(c.rt.env)
 				o := s.options()
 				o.MaxSteps = c.rt.opts.MaxSteps
@@ -281,6 +286,10 @@ func (s *suite) options() *Options {
 			o.EditHeaderForbidDelete = append(o.EditHeaderForbidDelete, name)
 		}
 	}
+	o.VacationDefaultSubject = s.config["sieve_vacation_default_subject"]
+	o.VacationSubjectTemplate = s.config["sieve_vacation_default_subject_template"]
+	o.VacationUseOriginalRecipient = s.config["sieve_vacation_use_original_recipient"] ==
+		"yes"
 	o.VacationAnyRecipient = s.config["sieve_vacation_check_recipient"] == "no"
 	if d, ok := s.config["recipient_delimiter"]; ok {
 		o.SubaddressSeparator = d
@@ -305,6 +314,14 @@ func (s *suite) cmdCompile(c *Call) (bool, error) {
 		s.errors = append(errorTexts(err), "script compile failed")
 		return false, nil
 	}
+	loader := &dirLoader{dir: s.dir, opts: s.options()}
+	if err := CheckIncludes(c.Context(), sc, loader, s.options()); err != nil {
+		s.errors = append(errorTexts(err), "script compile failed")
+		if os.Getenv("SIEVE_DEBUG") != "" {
+			fmt.Fprintf(os.Stderr, "include check %s: %v\n", path, err)
+		}
+		return false, nil
+	}
 	s.script = sc
 	return true, nil
 }
@@ -323,36 +340,6 @@ func errorTexts(err error) []string {
 		return []string{re.Msg}
 	}
 	return []string{err.Error()}
-}
-
-// spamConfig maps the sieve_spamtest_* and sieve_virustest_* settings.
-func (s *suite) spamConfig() *SpamTestConfig {
-	read := func(p string) StatusConfig {
-		sc := StatusConfig{Header: s.config[p+"_status_header"],
-			Type: s.config[p+"_status_type"], MaxHeader: s.config[p+"_score_max_header"],
-			Text: map[int]string{}}
-		sc.MaxValue, _ = strconv.ParseFloat(s.config[p+"_score_max_value"], 64)
-		for k, v := range s.config {
-			if rest, ok := strings.CutPrefix(k, p+"_text_value/"); ok {
-				n, _ := strconv.Atoi(rest)
-				sc.Text[n] = v
-			}
-		}
-		return sc
-	}
-	return &SpamTestConfig{Spam: read("sieve_spamtest"), Virus: read("sieve_virustest")}
-}
-
-// environment fills the RFC 5183 items the suite expects.
-func (s *suite) environment(env *Env) {
-	env.Environment = map[string]string{"name": "Pigeonhole Sieve", "location": "MS",
-		"vnd.dovecot.username": "user", "domain": "example.com",
-		"host": "mail.example.com"}
-	for k, v := range s.config {
-		if rest, ok := strings.CutPrefix(k, "sieve_environment/"); ok {
-			env.Environment["vnd.dovecot.config."+rest] = v
-		}
-	}
 }
 
 func (s *suite) subEnv(c *Call) *Env {
@@ -378,6 +365,11 @@ func (s *suite) cmdRun(c *Call) (bool, error) {
 		s.errors = errorTexts(err)
 		return false, nil
 	}
+	for _, w := range res.Warnings {
+		if msg, ok := strings.CutPrefix(w, "error: "); ok {
+			s.errors = append(s.errors, msg)
+		}
+	}
 	return true, nil
 }
 
@@ -387,10 +379,12 @@ func messageOf(rt *runtime) Message {
 	return &RawMessage{header: rt.hdr, body: body, size: rt.msg.Size()}
 }
 
+// cmdMultiscript runs scripts in sequence as a delivery agent runs the
+// before, personal and after scripts, then carries out the result.
 func (s *suite) cmdMultiscript(c *Call) (bool, error) {
 	s.errors = nil
-	final := &Result{}
-	keep := true
+	msg := messageOf(c.rt).(*RawMessage)
+	var res *Result
 	for _, p := range c.Args[0].Strings {
 		src, err := os.ReadFile(filepath.Join(s.dir, p))
 		if err != nil {
@@ -401,20 +395,39 @@ func (s *suite) cmdMultiscript(c *Call) (bool, error) {
 			s.errors = errorTexts(err)
 			return false, nil
 		}
-		res, err := sc.run(c.Context(), messageOf(c.rt), s.subEnv(c), nil)
+		res, err = sc.runAfter(c.Context(), msg, s.subEnv(c), nil, res)
 		if err != nil {
 			s.errors = errorTexts(err)
 			return false, nil
 		}
-		final.Actions = append(final.Actions, res.Actions...)
-		keep = res.ImplicitKeep
-		if !keep {
+		if res.Header != nil || res.Body != nil {
+			next := &RawMessage{header: msg.header, body: msg.body}
+			if res.Header != nil {
+				next.header = res.Header
+			}
+			if res.Body != nil {
+				next.body = res.Body
+			}
+			next.size = int64(headerLen(next.header) + 2 + len(next.body))
+			msg = next
+		}
+		if !res.ImplicitKeep && !hasKeep(res) {
 			break
 		}
 	}
-	c.rt.res = final
-	c.rt.implicit = keep
-	return true, nil
+	c.rt.res = res
+	c.rt.implicit = res.ImplicitKeep
+	s.setMessage(c.rt, render(msg.header, nil, msg))
+	return s.cmdExecute(c)
+}
+
+func hasKeep(r *Result) bool {
+	for _, a := range r.Actions {
+		if a.Kind == ActionKeep {
+			return true
+		}
+	}
+	return false
 }
 
 // cmdExecute carries out the result like a delivery agent would.
@@ -439,8 +452,9 @@ func (s *suite) cmdExecute(c *Call) (bool, error) {
 		}
 	}
 	o := SendOptions{RedirectFrom: s.config["sieve_redirect_envelope_from"],
-		UserEmail:  s.config["sieve_user_email"],
-		NotifyFrom: s.config["sieve_notify_mailto_envelope_from"]}
+		UserEmail:             s.config["sieve_user_email"],
+		NotifyFrom:            s.config["sieve_notify_mailto_envelope_from"],
+		VacationFromRecipient: s.config["sieve_vacation_send_from_recipient"] == "yes"}
 	res := &Result{Actions: rt.res.Actions}
 	for _, out := range res.Outgoing(rt.hdr, rt.env.Envelope, o) {
 		body := out.Body
@@ -464,7 +478,7 @@ func (s *suite) cmdExecute(c *Call) (bool, error) {
 	return true, nil
 }
 
-func render(h []HeaderField, rt *runtime, msg Message) []byte {
+func render(h []HeaderField, rt *runtime, msg *RawMessage) []byte {
 	if h == nil {
 		h = rt.hdr
 	}
@@ -472,7 +486,12 @@ func render(h []HeaderField, rt *runtime, msg Message) []byte {
 	w := bufio.NewWriter(&buf)
 	writeHeader(w, h)
 	w.WriteString("\r\n")
-	body, _ := rt.loadBody()
+	var body []byte
+	if msg != nil {
+		body = msg.body
+	} else {
+		body, _ = rt.loadBody()
+	}
 	w.Write(body)
 	w.Flush()
 	return buf.Bytes()
@@ -493,30 +512,15 @@ func (l *dirLoader) LoadScript(ctx context.Context, name string, global bool) (*
 	if global {
 		dir = filepath.Join(l.dir, "included-global")
 	}
-	src, err := os.ReadFile(filepath.Join(dir, name+".sieve"))
+	file := name
+	if !strings.HasSuffix(file, ".sieve") {
+		file += ".sieve"
+	}
+	src, err := os.ReadFile(filepath.Join(dir, file))
 	if err != nil {
 		return nil, fmt.Errorf("load %s: %w", name, ErrScriptNotFound)
 	}
 	return Compile(name, string(src), l.opts)
-}
-
-func (s *suite) MailboxExists(ctx context.Context, name string) bool {
-	_, ok := s.boxes[name]
-	return ok
-}
-
-func (s *suite) SpecialUseExists(ctx context.Context, box, use string) bool {
-	return false
-}
-
-func (s *suite) Metadata(ctx context.Context, box, entry string) (string, bool) {
-	if box != "" {
-		if _, ok := s.boxes[box]; !ok {
-			return "", false
-		}
-	}
-	v, ok := s.meta[box+"\x00"+strings.ToLower(entry)]
-	return v, ok
 }
 
 // runSuiteFile runs one .svtest file and returns the failures.

@@ -176,7 +176,8 @@ func execVacation(rt *runtime, n *node) error {
 	if to := parsePath(rt.env.Envelope.To); to.valid && to.domain != "" {
 		own = append(own, to.local+"@"+to.domain)
 	}
-	if to := parsePath(rt.env.Envelope.OrigTo); to.valid && to.domain != "" {
+	if to := parsePath(rt.env.Envelope.OrigTo); rt.opts.VacationUseOriginalRecipient &&
+		to.valid && to.domain != "" {
 		own = append(own, to.local+"@"+to.domain)
 	}
 	own = append(own, rt.env.UserAddresses...)
@@ -198,23 +199,29 @@ func execVacation(rt *runtime, n *node) error {
 		rt.res.Warnings = append(rt.res.Warnings, "vacation not sent: "+why)
 	}
 	v.Subject = rt.str1(n.tag("subject"))
-	if v.Subject == "" {
-		subj := headerValues(rt.hdr, "subject", true)
-		s := ""
-		if len(subj) > 0 {
-			s = subj[0]
-		}
-		v.Subject = "Auto: " + s
+	// RFC 5230 section 4.2: the default handle comes from the script's
+	// arguments, so that the replies to different messages share it.
+	handle := rt.str1(n.tag("handle"))
+	if handle == "" {
+		sum := sha256.Sum256([]byte(v.Subject + "\x00" + v.From + "\x00" + v.Reason +
+			"\x00" + strings.Join(v.Addresses, ",")))
+		handle = hex.EncodeToString(sum[:16])
 	}
+	if v.Subject == "" {
+		v.Subject = rt.vacationSubject()
+	}
+	v.Subject = truncRunes(v.Subject, 256)
+	v.ToHeader = rt.replyToHeader()
 	if ids := headerValues(rt.hdr, "message-id", false); len(ids) > 0 {
 		v.InReplyTo = ids[0]
 	}
-	v.Handle = rt.str1(n.tag("handle"))
-	if v.Handle == "" {
-		sum := sha256.Sum256([]byte(v.Subject + "\x00" + v.From + "\x00" + v.Reason +
-			"\x00" + strings.Join(v.Addresses, ",")))
-		v.Handle = hex.EncodeToString(sum[:16])
+	// RFC 5230 section 5.8: References carries the thread on.
+	refs := headerValues(rt.hdr, "references", false)
+	if len(refs) == 0 {
+		refs = headerValues(rt.hdr, "in-reply-to", false)
 	}
+	v.References = strings.Fields(strings.Join(append(refs, v.InReplyTo), " "))
+	v.Handle = handle
 	return rt.addAction(n, Action{Kind: ActionVacation, Vacation: v})
 }
 
@@ -231,11 +238,15 @@ func (v *Vacation) Compose(from string) []byte {
 	var b bytes.Buffer
 	hdr := func(k, val string) { fmt.Fprintf(&b, "%s: %s\r\n", k, val) }
 	hdr("From", from)
-	hdr("To", "<"+v.To+">")
+	if v.ToHeader != "" {
+		hdr("To", v.ToHeader)
+	} else {
+		hdr("To", "<"+v.To+">")
+	}
 	hdr("Subject", encodeWord(v.Subject))
 	if v.InReplyTo != "" {
 		hdr("In-Reply-To", v.InReplyTo)
-		hdr("References", v.InReplyTo)
+		hdr("References", strings.Join(v.References, "\r\n "))
 	}
 	hdr("Auto-Submitted", "auto-replied (vacation)")
 	hdr("Precedence", "bulk")
@@ -257,4 +268,45 @@ func encodeWord(s string) string {
 		return s
 	}
 	return mime.QEncoding.Encode("utf-8", s)
+}
+
+// vacationSubject builds the default subject, RFC 5230 section 4.3:
+// "Auto: " and the original subject, or the configured template.
+func (rt *runtime) vacationSubject() string {
+	subj := ""
+	if v := headerValues(rt.hdr, "subject", true); len(v) > 0 {
+		subj = v[0]
+	}
+	if subj == "" && rt.opts.VacationDefaultSubject != "" {
+		return rt.opts.VacationDefaultSubject
+	}
+	if t := rt.opts.VacationSubjectTemplate; t != "" {
+		return strings.ReplaceAll(t, "%{subject}", subj)
+	}
+	return "Auto: " + subj
+}
+
+// replyToHeader returns the field of the original message that names the
+// envelope sender, with its display name, for the reply's To.
+func (rt *runtime) replyToHeader() string {
+	sender := pathString(rt.env.Envelope.From)
+	for _, name := range []string{"reply-to", "sender", "from", "resent-from"} {
+		for _, v := range headerValues(rt.hdr, name, false) {
+			for _, a := range parseAddressList(v) {
+				if a.valid && strings.EqualFold(a.local+"@"+a.domain, sender) {
+					return strings.TrimSpace(a.raw)
+				}
+			}
+		}
+	}
+	return ""
+}
+
+// truncRunes cuts s to max characters, ending it with an ellipsis.
+func truncRunes(s string, max int) string {
+	r := []rune(s)
+	if len(r) <= max {
+		return s
+	}
+	return string(r[:max-1]) + "\u2026"
 }

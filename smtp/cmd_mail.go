@@ -17,6 +17,7 @@ func (c *conn) cmdMail(arg string) *Error {
 		return &Error{503, EnhancedCode{5, 5, 1}, "Send EHLO first"}
 	case c.env != nil:
 		return &Error{503, EnhancedCode{5, 5, 1}, "Nested MAIL command"}
+	case c.mayRelay():
 	case o.Mode == ModeSubmission && c.sess.TLS == nil && !o.AllowInsecureAuth &&
 		o.TLSConfig != nil:
 		return errNeedTLS
@@ -45,6 +46,20 @@ func (c *conn) cmdMail(arg string) *Error {
 	c.env = env
 	c.reply(250, EnhancedCode{2, 1, 0}, "Sender OK")
 	return nil
+}
+
+// mayRelay reports whether the client is in Options.RelayNetworks.
+func (c *conn) mayRelay() bool {
+	if c.opts().Mode == ModeLMTP {
+		return false
+	}
+	a := c.sess.Remote.Addr().Unmap()
+	for _, p := range c.opts().RelayNetworks {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // reversePath checks the address of MAIL and, in submission mode, that

@@ -123,7 +123,7 @@ func (c *conn) resolve(rcpt *Recipient) *Error {
 		return errNoRelay
 	case rcpt.Local:
 		return nil
-	case o.Mode != ModeSubmission:
+	case o.Mode != ModeSubmission && !c.mayRelay():
 		return &Error{550, EnhancedCode{5, 7, 1}, "Relaying denied"}
 	case o.Relay == nil:
 		return errNoRelay

@@ -111,6 +111,10 @@ func (c *conn) setup() (release func(), ok bool) {
 		c.replyErr(err)
 		return release, false
 	}
+	if o.Resolver != nil {
+		c.sess.ReverseName = reverseName(c.ctx, o.Resolver, c.sess.Remote.Addr(),
+			o.ReverseLookupTimeout)
+	}
 	if h := o.Hooks.Connect; h != nil {
 		if err := h(c.ctx, &c.sess); err != nil {
 			c.replyErr(c.hookError("connect", err))

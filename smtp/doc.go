@@ -25,25 +25,25 @@
 //     RFC 6152 8BITMIME, RFC 6531 SMTPUTF8, RFC 8689 REQUIRETLS (the
 //     parameter is kept on the Envelope), RFC 8314 implicit TLS.
 //   - RFC 6409 message submission: authentication required, sender
-//     ownership checked.
+//     ownership checked; Options.RelayNetworks for trusted applications.
 //   - RFC 2033 LMTP with one reply per recipient.
 //   - The PROXY protocol from trusted networks (package listener).
 //   - SMTP smuggling defence: only CRLF "." CRLF ends DATA; bare CR and
 //     LF are refused or normalised (Options.BareLineEndings).
 //   - Limits per connection, per client address and per sender.
+//   - Forward-confirmed reverse DNS of the client (RFC 8601 "iprev")
+//     through an injected Resolver, for hooks and the Received field.
 //
 // Not yet:
-//   - The outbound client and queue: remote recipients need a Relay from
-//     the host.
+//   - The server keeps no queue of its own: remote recipients need a
+//     Relay (the queue package) from the host.
 //   - Delivery status notifications: when some recipients of an SMTP
 //     (not LMTP) message fail permanently after DATA while others
 //     succeed, the failure is logged but no bounce is sent.
 //   - VRFY and EXPN answer 252 and never disclose addresses.
-//   - Reverse DNS of the client is not looked up for the Received field.
 //   - 8-bit content sent without BODY=8BITMIME is not refused, and NUL
 //     bytes in DATA are kept.
+//   - Lines of DATA over MaxTextLineLength are refused, not wrapped.
 //   - SMTP AUTH mechanisms beyond the directory's (no SCRAM, no
 //     EXTERNAL with client certificates).
-//   - No DANE, MTA-STS or TLS reporting: those belong to the outbound
-//     client, not yet written.
 package smtp

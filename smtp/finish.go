@@ -112,8 +112,11 @@ func (c *conn) deliveryError(r *Recipient, err error) *Error {
 // the protocol names of RFC 3848 and RFC 6531.
 func (c *conn) receivedField(m *Message) string {
 	var b strings.Builder
-	b.WriteString("from " + traceWord(c.sess.Hello))
-	b.WriteString(" ([" + c.sess.Remote.Addr().String() + "])\r\n\tby ")
+	b.WriteString("from " + traceWord(c.sess.Hello) + " (")
+	if c.sess.ReverseName != "" {
+		b.WriteString(traceWord(c.sess.ReverseName) + " ")
+	}
+	b.WriteString("[" + c.sess.Remote.Addr().String() + "])\r\n\tby ")
 	b.WriteString(traceWord(c.opts().Hostname) + " (Bulwark) with " + c.protocolName(m))
 	if t := c.sess.TLS; t != nil {
 		b.WriteString("\r\n\t(" + tlsVersionName(t.Version) + " " +

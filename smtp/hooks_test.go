@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/bulwarkmail/bulwark/smtp"
+	"github.com/foxcpp/go-mockdns"
 )
 
 // TestHooks checks that each stage can reject or defer with its own
@@ -115,5 +116,53 @@ func TestConnectHookAndNoDelivery(t *testing.T) {
 	}
 	if !c.closed() {
 		t.Error("refused connection left open")
+	}
+}
+
+// TestReverseName checks the forward-confirmed reverse DNS name of the
+// client with a mock resolver: confirmed, unconfirmed and absent.
+func TestReverseName(t *testing.T) {
+	tests := []struct {
+		name  string
+		zones map[string]mockdns.Zone
+		want  string
+	}{
+		{"confirmed", map[string]mockdns.Zone{
+			"1.0.0.127.in-addr.arpa.": {PTR: []string{"Client.Example.com."}},
+			"client.example.com.":     {A: []string{"127.0.0.1"}},
+		}, "client.example.com"},
+		{"not confirmed", map[string]mockdns.Zone{
+			"1.0.0.127.in-addr.arpa.": {PTR: []string{"liar.example.com."}},
+			"liar.example.com.":       {A: []string{"192.0.2.1"}},
+		}, ""},
+		{"no PTR", map[string]mockdns.Zone{}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := &capture{}
+			e := setup(t, func(o *smtp.Options) {
+				o.Resolver = &mockdns.Resolver{Zones: tt.zones}
+				got.install(o)
+			})
+			c := dialGreeted(t, e.addr)
+			c.hello()
+			c.cmd("MAIL FROM:<dana@example.com>", 250)
+			c.cmd("RCPT TO:<bob@example.test>", 250)
+			c.cmd("DATA", 354)
+			c.send(message("iprev") + ".\r\n")
+			c.expect(250)
+			got.mu.Lock()
+			defer got.mu.Unlock()
+			if s := got.sess[0]; s.ReverseName != tt.want {
+				t.Errorf("ReverseName = %q, want %q", s.ReverseName, tt.want)
+			}
+			want := "from client.example.com ([127.0.0.1])"
+			if tt.want != "" {
+				want = "from client.example.com (" + tt.want + " [127.0.0.1])"
+			}
+			if !strings.Contains(got.msgs[0], want) {
+				t.Errorf("Received field lacks %q: %q", want, got.msgs[0][:120])
+			}
+		})
 	}
 }

@@ -249,23 +249,38 @@ func TestLoopDetection(t *testing.T) {
 // TestDisconnectMidData checks that a client leaving during DATA or BDAT
 // stores nothing and leaves the server serving.
 func TestDisconnectMidData(t *testing.T) {
-	e := setup(t, nil)
+	spoolDir := t.TempDir()
+	e := setup(t, func(o *smtp.Options) {
+		o.TempDir = spoolDir
+		o.SpoolMemory = 1024
+	})
+	big := strings.Repeat("spill to the spool file\r\n", 200)
 	for _, bdat := range []bool{false, true} {
 		c := dialGreeted(t, e.addr)
 		c.hello()
 		c.cmd("MAIL FROM:<dana@example.com>", 250)
 		c.cmd("RCPT TO:<bob@example.test>", 250)
 		if bdat {
-			c.send("BDAT 1000 LAST\r\nSubject: cut\r\n\r\npartial")
+			c.send("BDAT 100000 LAST\r\nSubject: cut\r\n\r\n" + big)
 		} else {
 			c.cmd("DATA", 354)
-			c.send("Subject: cut\r\n\r\npartial line\r\n")
+			c.send("Subject: cut\r\n\r\n" + big)
 		}
 		c.c.Close()
 	}
 	c := dialGreeted(t, e.addr)
 	c.cmd("QUIT", 221)
-	time.Sleep(100 * time.Millisecond)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		left, _ := os.ReadDir(spoolDir)
+		if len(left) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("spool files left behind: %v", left)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 	if n := len(e.inbox(t, "bob@example.test")); n != 0 {
 		t.Errorf("bob's inbox has %d messages, want 0", n)
 	}

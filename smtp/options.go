@@ -3,6 +3,7 @@ package smtp
 import (
 	"crypto/tls"
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/bulwarkmail/bulwark/directory"
@@ -86,6 +87,11 @@ type Options struct {
 	// addresses outside the directory that lists expand to. Nil: such
 	// recipients get "451 4.3.5".
 	Relay Relay
+	// RelayNetworks lists client networks trusted to relay without
+	// authentication, as a host's own applications: in submission mode
+	// they need no AUTH, and in inbound mode they may send to remote
+	// recipients through the Relay. LMTP ignores it. Default none.
+	RelayNetworks []netip.Prefix
 	// Hooks let the host accept, reject or defer at each stage.
 	Hooks Hooks
 
@@ -148,6 +154,12 @@ type Options struct {
 	// spills to a file in TempDir. Default 256 KiB.
 	SpoolMemory int
 
+	// Resolver names clients by forward-confirmed reverse DNS for
+	// Session.ReverseName and the Received field. Nil: no lookup.
+	Resolver Resolver
+	// ReverseLookupTimeout bounds that lookup. Default 5 seconds.
+	ReverseLookupTimeout time.Duration
+
 	// Logger receives connection, authentication and delivery events.
 	// Nil discards.
 	Logger *slog.Logger
@@ -205,6 +217,7 @@ func (o Options) withDefaults() Options {
 	defDur(&o.DataTimeout, DefaultDataTimeout)
 	defDur(&o.WriteTimeout, DefaultWriteTimeout)
 	defDur(&o.TLSHandshakeTimeout, DefaultTLSHandshakeTimeout)
+	defDur(&o.ReverseLookupTimeout, 5*time.Second)
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}

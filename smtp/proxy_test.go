@@ -1,7 +1,9 @@
 package smtp_test
 
 import (
+	"bufio"
 	"context"
+	"crypto/tls"
 	"net"
 	"net/netip"
 	"strings"
@@ -115,4 +117,32 @@ func prefixes(ps ...string) []netip.Prefix {
 		out = append(out, netip.MustParsePrefix(p))
 	}
 	return out
+}
+
+// TestProxyImplicitTLS reads the PROXY header before the TLS handshake.
+func TestProxyImplicitTLS(t *testing.T) {
+	e := setup(t, func(o *smtp.Options) {
+		o.Proxy = listener.ProxyOptions{Trusted: prefixes("127.0.0.0/8")}
+		o.ImplicitTLS = true
+	})
+	c := dial(t, e.addr)
+	src := &net.TCPAddr{IP: net.ParseIP("203.0.113.5"), Port: 40000}
+	dst := &net.TCPAddr{IP: net.ParseIP("127.0.0.1"), Port: 465}
+	if _, err := proxyproto.HeaderProxyFromAddrs(2, src, dst).WriteTo(c.c); err != nil {
+		t.Fatal(err)
+	}
+	tc := tls.Client(c.c, e.tls)
+	c.c, c.br = tc, bufio.NewReader(tc)
+	c.expect(220)
+	c.hello()
+	c.cmd("MAIL FROM:<dana@example.com>", 250)
+	c.cmd("RCPT TO:<bob@example.test>", 250)
+	c.cmd("DATA", 354)
+	c.send(message("proxied TLS") + ".\r\n")
+	c.expect(250)
+	got := e.inbox(t, "bob@example.test")
+	if len(got) != 1 || !strings.Contains(got[0], "([203.0.113.5])") ||
+		!strings.Contains(got[0], "with ESMTPS") {
+		t.Fatalf("stored = %q, want Received from 203.0.113.5 with ESMTPS", got)
+	}
 }

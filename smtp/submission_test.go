@@ -190,3 +190,41 @@ func TestInsecureAuthAllowed(t *testing.T) {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// TestRelayNetworks lets a trusted network submit without AUTH and relay
+// from an inbound server, and keeps others out.
+func TestRelayNetworks(t *testing.T) {
+	tests := []struct {
+		name    string
+		mode    smtp.Mode
+		trusted string
+		mail    int
+		rcpt    int
+	}{
+		{"submission trusted", smtp.ModeSubmission, "127.0.0.0/8", 250, 250},
+		{"submission other", smtp.ModeSubmission, "10.0.0.0/8", 530, 0},
+		{"inbound trusted", smtp.ModeInbound, "127.0.0.1/32", 250, 250},
+		{"inbound other", smtp.ModeInbound, "10.0.0.0/8", 250, 550},
+		{"lmtp ignores it", smtp.ModeLMTP, "127.0.0.0/8", 250, 550},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			relay := &fakeRelay{}
+			e := setup(t, func(o *smtp.Options) {
+				o.Mode = tt.mode
+				o.Relay = relay
+				o.RelayNetworks = prefixes(tt.trusted)
+			})
+			c := dialGreeted(t, e.addr)
+			if tt.mode == smtp.ModeLMTP {
+				c.cmd("LHLO client.example.com", 250)
+			} else {
+				c.hello()
+			}
+			c.cmd("MAIL FROM:<app@example.com>", tt.mail)
+			if tt.rcpt != 0 {
+				c.cmd("RCPT TO:<x@elsewhere.example>", tt.rcpt)
+			}
+		})
+	}
+}

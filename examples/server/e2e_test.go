@@ -25,6 +25,7 @@ type serverProcess struct {
 	imap       string
 	imaps      string
 	submission string
+	sieve      string
 }
 
 // builtServer is the server binary, compiled once for every test of the
@@ -86,7 +87,7 @@ func startServer(t *testing.T, bin string, accounts map[string]string,
 	data := filepath.Join(dir, "data")
 	p := &serverProcess{logs: new(bytes.Buffer), data: data,
 		smtp: freeAddr(t), imap: freeAddr(t), imaps: freeAddr(t),
-		submission: freeAddr(t)}
+		submission: freeAddr(t), sieve: freeAddr(t)}
 	config := fmt.Sprintf(`hostname = "mx.e2e.test"
 [listen]
 smtp = %q
@@ -95,12 +96,12 @@ submissions = %q
 imap = %q
 imaps = %q
 http = ""
-managesieve = ""
+managesieve = %q
 [auth]
 allow_plaintext = %t
 [dns]
 servers = [%q]
-`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, plaintext, startDNS(t))
+`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, p.sieve, plaintext, startDNS(t))
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)

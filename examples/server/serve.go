@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwarkmail/bulwark/imap"
 	"github.com/bulwarkmail/bulwark/mailauth"
+	"github.com/bulwarkmail/bulwark/sieve"
 	"github.com/bulwarkmail/bulwark/sieve/managesieve"
 	"github.com/bulwarkmail/bulwark/smtp"
 )
@@ -44,6 +45,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]service, error) {
 	var out []service
+	// Each account's active Sieve script files what arrives for it.
+	route := &smtp.SieveRoute{
+		Store:    b.mail,
+		Scripts:  b.sieve,
+		Tracker:  sieve.NewTracker(b.kv, sieve.TrackerOptions{}),
+		Hostname: cfg.Hostname,
+		Logger:   log.With("service", "sieve"),
+	}
 	var inboundHooks smtp.Hooks
 	if cfg.Inbound.CheckAuth {
 		check := &smtp.AuthCheck{
@@ -74,7 +83,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 			ImplicitTLS:         implicit,
 			AllowInsecureAuth:   cfg.Auth.AllowPlaintext,
 			Directory:           b.dir,
-			Delivery:            &smtp.StoreDelivery{Store: b.mail, Logger: log},
+			Delivery:            &smtp.StoreDelivery{Store: b.mail, Route: route.Route, Logger: log},
 			MaxMessageSize:      cfg.Limits.MaxMessageSize,
 			MaxRecipients:       cfg.Limits.MaxRecipients,
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,

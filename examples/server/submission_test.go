@@ -114,3 +114,16 @@ func TestSubmissionToLocalAccount(t *testing.T) {
 	}
 	ic.Logout().Wait()
 }
+
+func imapSeq1() imap.SeqSet { return imap.SeqSetNum(1) }
+
+func flagsOnly() *imap.FetchOptions { return &imap.FetchOptions{Flags: true} }
+
+func hasFlag(flags []imap.Flag, want imap.Flag) bool {
+	for _, f := range flags {
+		if strings.EqualFold(string(f), string(want)) {
+			return true
+		}
+	}
+	return false
+}

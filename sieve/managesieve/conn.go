@@ -174,6 +174,8 @@ func (c *conn) capabilities() {
 		fmt.Fprintf(c.w, "\"STARTTLS\"\r\n")
 	}
 	line("NOTIFY", "mailto")
+	// RFC 5804 section 2.14.1.
+	fmt.Fprintf(c.w, "\"UNAUTHENTICATE\"\r\n")
 	line("MAXREDIRECTS", fmt.Sprint(o.Storage.Options().MaxRedirectsLimit()))
 	if c.user != "" {
 		line("OWNER", c.user)

@@ -265,3 +265,24 @@ func TestStartTLSRequired(t *testing.T) {
 	}
 	login(t, c)
 }
+
+func TestConnectionLimits(t *testing.T) {
+	addr, _ := startServer(t, Options{AllowInsecureAuth: true, MaxConnections: 1,
+		IdleTimeout: 300 * time.Millisecond})
+	first := dial(t, addr)
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(5 * time.Second))
+	line, _ := bufio.NewReader(nc).ReadString('\n')
+	if !strings.HasPrefix(line, "BYE (TRYLATER)") {
+		t.Errorf("second connection got %q, want BYE (TRYLATER)", line)
+	}
+	// The idle first connection is closed with BYE.
+	l, err := first.r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(l, "BYE") {
+		t.Errorf("idle connection got %q, %v; want BYE", l, err)
+	}
+}
