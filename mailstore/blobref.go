@@ -9,76 +9,72 @@ import (
 	"github.com/bulwarkmail/bulwark/store"
 )
 
-// Blob references: ms_blob_ref counts the emails, over all accounts, that
-// point at a blob. When the count drops to zero the blob is marked in
-// ms_blob_gc (see blobgc.go), and Purge deletes it once it has stayed
-// unreferenced for Options.BlobGrace.
+// Blob references follow the store.BlobRefs protocol shared by every
+// package that keeps blobs: the count of emails, over all accounts, that
+// point at a blob, which the sweep of Purge reads before deleting one.
 
 // refBlob adds a reference to blob h, which the caller has just written
-// or found in use. A blob Purge is deleting fails with ErrTemporary.
+// or found in use. A blob a sweep is deleting, or has deleted since the
+// caller wrote it, fails with ErrTemporary: the whole call is retried.
 func (s *Store) refBlob(ctx context.Context, tx store.Tx, h store.Hash) error {
-	n, err := blobRefs(tx, h)
+	n, err := store.BlobRefs{}.Inc(tx, h)
+	if errors.Is(err, store.ErrBlobSwept) {
+		return fmt.Errorf("blob %s: %w", h, ErrTemporary)
+	}
 	if err != nil {
 		return err
 	}
-	if n == 0 {
-		if err := s.checkMark(ctx, tx, h); err != nil {
-			return err
-		}
-	}
-	return tx.Put(spaceBlobRef, h[:], binary.AppendUvarint(nil, n+1))
-}
-
-// checkMark clears the purge mark of a blob about to be referenced.
-func (s *Store) checkMark(ctx context.Context, tx store.Tx, h store.Hash) error {
-	b, err := tx.Get(spaceBlobGC, h[:])
-	if errors.Is(err, store.ErrNotFound) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	m, err := decodeMark(b)
-	if err != nil {
-		return err
-	}
-	switch m.state {
-	case gcDeleting:
-		return fmt.Errorf("blob %s is being purged: %w", h, ErrTemporary)
-	case gcDeleted:
-		// Deleted before this transaction began: the content is there
-		// only if the caller's own write restored it.
+	if n == 1 {
+		// The blob had no reference: a sweep may have deleted it after
+		// the caller's write found the content already there.
 		if _, err := s.blobs.Size(ctx, h); err != nil {
-			return fmt.Errorf("blob %s was purged: %w", h, ErrTemporary)
+			return fmt.Errorf("blob %s was swept: %w", h, ErrTemporary)
 		}
 	}
-	return tx.Delete(spaceBlobGC, h[:])
+	return nil
 }
 
+// unrefBlob drops a reference to blob h.
 func (s *Store) unrefBlob(tx store.Tx, h store.Hash) error {
-	n, err := blobRefs(tx, h)
-	if err != nil {
-		return err
-	}
-	if n > 1 {
-		return tx.Put(spaceBlobRef, h[:], binary.AppendUvarint(nil, n-1))
-	}
-	if err := tx.Delete(spaceBlobRef, h[:]); err != nil {
-		return err
-	}
-	return tx.Put(spaceBlobGC, h[:], encodeMark(gcMark{gcCandidate, s.now().Unix()}))
+	_, err := store.BlobRefs{}.Dec(tx, h)
+	return err
 }
 
-func blobRefs(tx store.Tx, h store.Hash) (uint64, error) {
-	b, err := tx.Get(spaceBlobRef, h[:])
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
+// refAccountBlob counts a reference to blob h from account a, delta +1 or
+// -1, for HasBlob.
+func refAccountBlob(tx store.Tx, a uint32, h store.Hash, delta int) error {
+	k := newKey(a).bytes(h[:])
+	var n uint64
+	b, err := tx.Get(spaceAcctBlob, k)
+	if err == nil {
+		var m int
+		if n, m = binary.Uvarint(b); m <= 0 {
+			return errCorrupt
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
 	}
+	if delta < 0 && n <= 1 {
+		return tx.Delete(spaceAcctBlob, k)
+	}
+	return tx.Put(spaceAcctBlob, k, binary.AppendUvarint(nil, uint64(int64(n)+int64(delta))))
+}
+
+// HasBlob reports whether an email of the account references blob h, so
+// that a JMAP download (RFC 8620 section 6.2) serves only the account's
+// own blobs.
+func (s *Store) HasBlob(ctx context.Context, account string, h store.Hash) (bool, error) {
+	var ok bool
+	err := s.view(ctx, account, func(tx store.Tx, a accountRec) error {
+		_, err := tx.Get(spaceAcctBlob, newKey(a.num).bytes(h[:]))
+		ok = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
 	if err != nil {
-		return 0, err
+		return false, fmt.Errorf("look up blob %s: %w", h, err)
 	}
-	n, k := binary.Uvarint(b)
-	if k <= 0 {
-		return 0, errCorrupt
-	}
-	return n, nil
+	return ok, nil
 }

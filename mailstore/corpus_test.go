@@ -66,6 +66,7 @@ func TestCorpus(t *testing.T) {
 	if int(mb.Total) != len(paths) {
 		t.Errorf("INBOX holds %d, want %d", mb.Total, len(paths))
 	}
+	checkConsistency(t, f)
 }
 
 func checkStored(t *testing.T, f *fixture, p string, raw []byte, id EmailID) {

@@ -37,16 +37,6 @@ func (s *Store) Deliver(ctx context.Context, r io.Reader, received time.Time,
 			out[i] = s.deliverOne(ctx, arr, received, rc)
 		}
 	}
-	failed := 0
-	for i, d := range out {
-		if d.Err != nil {
-			failed++
-			s.log.Info("delivery failed", "account", rcpts[i].Account, "err", d.Err)
-		}
-	}
-	if failed == len(rcpts) {
-		s.releaseBlob(ctx, arr.blob)
-	}
 	return out, nil
 }
 
@@ -199,7 +189,6 @@ func (s *Store) Append(ctx context.Context, account string, mbox MailboxID, r io
 		return nil
 	})
 	if err != nil {
-		s.releaseBlob(ctx, arr.blob)
 		return Entry{}, 0, fmt.Errorf("append: %w", err)
 	}
 	return ent, uv, nil
@@ -274,19 +263,4 @@ func (w *writer) mailboxNums(ids []MailboxID) ([]uint32, error) {
 		}
 	}
 	return out, nil
-}
-
-// releaseBlob marks for Purge a blob written for a message that no
-// transaction took, unless an email references it after all.
-func (s *Store) releaseBlob(ctx context.Context, h store.Hash) {
-	err := s.kv.Update(ctx, func(tx store.Tx) error {
-		stray, err := isStray(tx, h)
-		if err != nil || !stray {
-			return err
-		}
-		return s.setMarks(tx, []store.Hash{h}, gcCandidate)
-	})
-	if err != nil {
-		s.log.Warn("release blob", "blob", h.String(), "err", err)
-	}
 }

@@ -227,3 +227,26 @@ func TestEmails(t *testing.T) {
 		}
 	})
 }
+
+func TestHasBlob(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f *fixture) {
+		if err := f.CreateAccount(f.ctx, "bob@example.test"); err != nil {
+			t.Fatal(err)
+		}
+		a := f.appendMsg(f.inbox, msg("mine"))
+		f.Copy(f.ctx, f.acct, f.inbox, []uint32{a.UID}, f.mailbox("Archive").ID)
+		em, _ := f.Email(f.ctx, f.acct, a.EmailID)
+		check := func(account string, want bool) {
+			t.Helper()
+			if got, err := f.HasBlob(f.ctx, account, em.Blob); err != nil || got != want {
+				t.Errorf("HasBlob(%s) = %v, %v; want %v", account, got, err, want)
+			}
+		}
+		check(f.acct, true)
+		check("bob@example.test", false)
+		f.DestroyEmail(f.ctx, f.acct, a.EmailID)
+		check(f.acct, true) // the copy still holds it
+		f.Expunge(f.ctx, f.acct, f.mailbox("Archive").ID, []uint32{1})
+		check(f.acct, false)
+	})
+}

@@ -24,18 +24,22 @@
 //
 // # Key layout
 //
-// The records are kept in the spaces listed in keys.go, each with its
-// layout version recorded in ms_meta (see LayoutVersion); every record
-// starts with a format byte. Numbers in keys are big-endian so that keys
-// sort by number: ms_uid sorts a mailbox's entries by UID, ms_modseq by
-// MODSEQ (for CONDSTORE), ms_change the change log by MODSEQ, ms_term the
-// full-text index by word, then email.
+// The records are kept in the spaces listed in keys.go. The layout of the
+// whole is versioned as store.Layout component LayoutComponent, and each
+// space's own version is recorded in ms_meta (see LayoutVersion); New
+// refuses a store of another layout. Records start with a format byte.
+// Numbers in keys are big-endian so that keys sort by number: ms_uid sorts
+// a mailbox's entries by UID, ms_modseq by MODSEQ (for CONDSTORE),
+// ms_change the change log by MODSEQ, ms_term the full-text index by word,
+// then email.
 //
 // # Search
 //
 // Query filters and sorts one mailbox (the IMAP view) or the whole account
 // (JMAP). The per-mailbox entries carry the keywords, dates, size, thread
-// and sort keys, so that sorting and most filters read one range of keys.
+// and sort keys, so that sorting and most filters read one range of keys;
+// the decoded entries of large mailboxes stay cached in memory while the
+// mailbox's HIGHESTMODSEQ does not move (Options.QueryCache).
 // Full-text conditions read a word index kept in the KV store: text is
 // case-folded (Unicode full folding, golang.org/x/text/cases) and split at
 // anything that is not a letter, digit or mark; ideographs are words of
@@ -69,6 +73,13 @@
 //   - Sorting by keyword (hasKeyword, allInThreadHaveKeyword,
 //     someInThreadHaveKeyword) and the thread keyword filters.
 //   - Annotations (RFC 5257), and per-mailbox quotas.
+//   - Subscriptions to names with no mailbox (RFC 9051 section 6.3.7
+//     allows them): SetSubscribed needs an existing mailbox.
+//   - Filters on To, Cc, Bcc and header fields read each candidate's
+//     email record (header fields the raw message); a full-text condition
+//     is the fast way to narrow a large mailbox first. Queries over the
+//     whole account without an inMailbox condition read every email
+//     record and are not cached.
 //   - Notifier across nodes: LocalNotifier reaches subscribers of the same
 //     process only.
 package mailstore

@@ -70,6 +70,9 @@ func (w *writer) addEmail(arr *arrival, mboxes []uint32, keywords []string,
 	if err := w.s.refBlob(w.ctx, w.tx, rec.blob); err != nil {
 		return 0, nil, err
 	}
+	if err := refAccountBlob(w.tx, a, rec.blob, 1); err != nil {
+		return 0, nil, err
+	}
 	w.addUsage(1, rec.size)
 	if err := w.putEmail(e, &rec); err != nil {
 		return 0, nil, err
@@ -274,6 +277,9 @@ func (w *writer) destroyEmail(rec *emailRec, e uint64) error {
 		return err
 	}
 	if err := w.s.unrefBlob(w.tx, rec.blob); err != nil {
+		return err
+	}
+	if err := refAccountBlob(w.tx, a, rec.blob, -1); err != nil {
 		return err
 	}
 	w.addUsage(-1, -rec.size)

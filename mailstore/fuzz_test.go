@@ -29,7 +29,6 @@ func FuzzRecords(f *testing.F) {
 		decodeMailbox(b)
 		decodeAccount(b)
 		decodeThread(b)
-		decodeMark(b)
 		var ed entryDecoder
 		ed.decode(b)
 		var v view

@@ -2,7 +2,6 @@ package mailstore
 
 import (
 	"context"
-	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -83,6 +82,7 @@ func newFixtureOn(t testing.TB, kv store.KV, blobs store.BlobStore, opts Options
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	s.cacheMin = 0 // exercise the view cache on small mailboxes too
 	f := &fixture{Store: s, t: t, ctx: ctx, clock: c, kv: kv, blobs: blobs,
 		acct: "alice@example.test"}
 	if err := s.CreateAccount(ctx, f.acct); err != nil {
@@ -153,5 +153,3 @@ func uidsOf(ents []Entry) []uint32 {
 	}
 	return out
 }
-
-func fmtUIDs(u []uint32) string { return fmt.Sprint(u) }

@@ -9,7 +9,9 @@ import (
 // The spaces of the mailstore layout. Numbers are big-endian so that keys
 // sort numerically; a is the account number (4 bytes), m a mailbox number
 // (4), e an email number (8), t a thread number (8), u a UID (4) and q a
-// MODSEQ (8). Every value starts with its format version byte.
+// MODSEQ (8). Records (account, mailbox, email, entry, thread, change,
+// word list) start with a format byte; ms_parsed holds the encoding of
+// msgparse.Message.MarshalBinary; index values are bare numbers.
 //
 //	ms_meta        space name                -> layout version of that space
 //	ms_account     account name              -> account record
@@ -28,8 +30,10 @@ import (
 //	ms_thread_key  a hash(message-id)        -> t
 //	ms_term        a term 0x00 e             -> field bits
 //	ms_doc_terms   a e                       -> terms of email e
-//	ms_blob_ref    blob hash                 -> reference count
-//	ms_blob_gc     blob hash                 -> time found unreferenced
+//	ms_acct_blob   a blob hash               -> references from account a
+//
+// Blob reference counts live in the spaces of store.BlobRefs, shared with
+// the other packages that keep blobs.
 const (
 	spaceMeta        store.Space = "ms_meta"
 	spaceAccount     store.Space = "ms_account"
@@ -46,8 +50,16 @@ const (
 	spaceThreadKey   store.Space = "ms_thread_key"
 	spaceTerm        store.Space = "ms_term"
 	spaceDocTerms    store.Space = "ms_doc_terms"
-	spaceBlobRef     store.Space = "ms_blob_ref"
-	spaceBlobGC      store.Space = "ms_blob_gc"
+	spaceAcctBlob    store.Space = "ms_acct_blob"
+)
+
+// LayoutComponent is the component name of the mailstore's layout
+// version in store.Layout; LayoutCurrent is the version this release
+// writes. New refuses a store of another version with
+// store.ErrLayoutTooNew or store.ErrNeedsMigration.
+const (
+	LayoutComponent = "mailstore"
+	LayoutCurrent   = 1
 )
 
 // layoutVersions gives the layout version of each space this release
@@ -56,7 +68,7 @@ var layoutVersions = map[store.Space]byte{
 	spaceAccount: 1, spaceCounter: 1, spaceMailbox: 1, spaceMailboxName: 1,
 	spaceEmail: 1, spaceParsed: 1, spaceUID: 1, spaceModSeq: 1,
 	spaceVanished: 1, spaceChange: 1, spaceThread: 1, spaceThreadKey: 1,
-	spaceTerm: 1, spaceDocTerms: 1, spaceBlobRef: 1, spaceBlobGC: 1,
+	spaceTerm: 1, spaceDocTerms: 1, spaceAcctBlob: 1,
 }
 
 // LayoutVersion returns the layout version this release writes in a space

@@ -143,6 +143,7 @@ func TestRenameInbox(t *testing.T) {
 		if len(ents) != 2 || ents[0].EmailID != e1.EmailID {
 			t.Errorf("Old holds %+v, want the two messages", ents)
 		}
+		checkConsistency(t, f)
 	})
 }
 
@@ -185,6 +186,7 @@ func TestDeleteMailbox(t *testing.T) {
 			t.Errorf("recreated mailbox = %+v, want new id and UIDVALIDITY (old %d)",
 				again, c.UIDValidity)
 		}
+		checkConsistency(t, f)
 	})
 }
 

@@ -51,6 +51,7 @@ func TestCopyUID(t *testing.T) {
 		if _, msgs, _ := f.Usage(f.ctx, f.acct); msgs != 4 {
 			t.Errorf("usage = %d messages, want 4", msgs)
 		}
+		checkConsistency(t, f)
 	})
 }
 
@@ -241,6 +242,7 @@ func TestJMAPEmailOps(t *testing.T) {
 		if err := f.DestroyEmail(f.ctx, f.acct, "bogus"); !errors.Is(err, ErrNotFound) {
 			t.Errorf("bogus id: err = %v", err)
 		}
+		checkConsistency(t, f)
 	})
 }
 

@@ -22,10 +22,11 @@ const purgeBatch = 5000
 
 // Purge is the maintenance task the host runs on a schedule: it trims the
 // change log and the expunged UIDs older than Options.ChangeRetention
-// (clients with an older state then get ErrChangesTrimmed) and deletes the
-// blobs that no email has referenced for Options.BlobGrace. With
-// Options.OwnBlobs it also deletes blobs that were never referenced, left
-// by a delivery that failed or crashed after writing its blob.
+// (clients with an older state then get ErrChangesTrimmed), then sweeps
+// the blob store with store.BlobRefs: a blob no reference has counted for
+// Options.BlobGrace is deleted, be it a message no email holds any more
+// or one whose delivery failed after writing it. Other packages keeping
+// blobs in the same store count their references with store.BlobRefs too.
 func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 	var st PurgeStats
 	accounts, err := s.Accounts(ctx)
@@ -37,13 +38,10 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 			return st, err
 		}
 	}
-	if s.opts.OwnBlobs {
-		if err := s.markStrayBlobs(ctx); err != nil {
-			return st, err
-		}
-	}
-	if err := s.sweepBlobs(ctx, &st); err != nil {
-		return st, err
+	st.Blobs, err = store.BlobRefs{}.Sweep(ctx, s.kv, s.blobs, store.SweepOptions{
+		Grace: s.opts.BlobGrace, Now: s.opts.Now, Logger: s.log})
+	if err != nil {
+		return st, fmt.Errorf("purge: %w", err)
 	}
 	s.log.Info("mailstore purge", "changes", st.Changes, "vanished", st.Vanished,
 		"blobs", st.Blobs)

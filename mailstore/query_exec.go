@@ -22,7 +22,7 @@ type queryExec struct {
 	// hideUIDs is set when the scope comes from an inMailbox condition,
 	// not from Query.Mailbox.
 	hideUIDs bool
-	f       *folder
+	f        *folder
 }
 
 // Query runs a query on an account (RFC 8621 section 4.4 Email/query, and
@@ -72,45 +72,32 @@ func (x *queryExec) run() (QueryResult, error) {
 		return QueryResult{}, err
 	}
 	matched, err := x.collect()
+	defer x.s.putViews(matched)
 	if err != nil {
 		return QueryResult{}, err
 	}
-	order := x.sortViews(matched)
-	if x.q.CollapseThreads {
-		order = x.collapse(matched, order)
+	cmp := x.comparator(matched)
+	cands := make([]int32, len(matched))
+	for i := range cands {
+		cands[i] = int32(i)
 	}
-	res, err := x.window(matched, order)
+	if x.q.CollapseThreads {
+		cands = bestPerThread(matched, cands, cmp)
+	}
+	res, err := x.window(matched, x.order(cands, cmp), len(cands))
 	res.State = state
 	return res, err
 }
 
 // collect scans the candidates and keeps those the filter matches.
 func (x *queryExec) collect() ([]view, error) {
-	var out []view
 	if x.scope != 0 {
-		if b, err := x.tx.Get(spaceMailbox, mailboxKey(x.a, x.scope)); err == nil {
-			if mb, err := decodeMailbox(b); err == nil {
-				out = make([]view, 0, mb.total)
-			}
-		}
-		p := mailboxKey(x.a, x.scope)
-		err := x.tx.Scan(spaceUID, store.Prefix(p), func(k, val []byte) error {
-			var v view
-			if !viewEntry(val, &v) {
-				return errCorrupt
-			}
-			v.uid = be32(k[8:])
-			ok, err := x.match(x.q.Filter, &v)
-			if ok {
-				out = append(out, v)
-			}
-			return err
-		})
-		return out, err
+		return x.collectMailbox()
 	}
+	var out []view
 	if b, err := x.tx.Get(spaceAccount, []byte(x.account)); err == nil {
 		if a, err := decodeAccount(b); err == nil {
-			out = make([]view, 0, a.messages)
+			out = x.s.getViews(int(a.messages))
 		}
 	}
 	err := x.tx.Scan(spaceEmail, store.Prefix(newKey(x.a)), func(k, val []byte) error {
@@ -157,6 +144,58 @@ func (x *queryExec) impliedMailbox() (uint32, bool) {
 	return 0, false
 }
 
+// collectMailbox collects the matching entries of the scope mailbox,
+// from the view cache when it holds the mailbox at its current
+// HIGHESTMODSEQ.
+func (x *queryExec) collectMailbox() ([]view, error) {
+	b, err := x.tx.Get(spaceMailbox, mailboxKey(x.a, x.scope))
+	if err != nil {
+		return nil, err
+	}
+	mb, err := decodeMailbox(b)
+	if err != nil {
+		return nil, err
+	}
+	out := x.s.getViews(int(mb.total))
+	ck := cacheKey{x.a, x.scope}
+	all := x.s.cache.get(ck, mb.modseq)
+	if all == nil {
+		if all, err = x.scanMailbox(int(mb.total)); err != nil {
+			return out, err
+		}
+		if len(all) >= x.s.cacheMin {
+			all = x.s.cache.put(ck, mb.modseq, all)
+		}
+	}
+	for i := range all {
+		v := all[i] // a copy: matching may add the email record
+		ok, err := x.match(x.q.Filter, &v)
+		if err != nil {
+			return out, err
+		}
+		if ok {
+			out = append(out, v)
+		}
+	}
+	return out, nil
+}
+
+// scanMailbox decodes every entry of the scope mailbox.
+func (x *queryExec) scanMailbox(n int) ([]view, error) {
+	all := make([]view, 0, n)
+	p := mailboxKey(x.a, x.scope)
+	err := x.tx.Scan(spaceUID, store.Prefix(p), func(k, val []byte) error {
+		var v view
+		if !viewEntry(val, &v) {
+			return errCorrupt
+		}
+		v.uid = be32(k[8:])
+		all = append(all, v)
+		return nil
+	})
+	return all, err
+}
+
 // full adds the email record's fields to a candidate read from a mailbox
 // entry.
 func (x *queryExec) full(v *view) error {
@@ -173,22 +212,26 @@ func (x *queryExec) full(v *view) error {
 	return nil
 }
 
-// collapse keeps the first email of each thread (RFC 8621 section 4.4.3).
-func (x *queryExec) collapse(vs []view, order []int32) []int32 {
-	seen := make(map[uint64]bool, len(order))
-	out := order[:0]
-	for _, i := range order {
-		if t := vs[i].thread; !seen[t] {
-			seen[t] = true
-			out = append(out, i)
+// bestPerThread keeps of each thread the candidate that sorts first, the
+// one a collapsed result shows (RFC 8621 section 4.4.3).
+func bestPerThread(vs []view, cands []int32, cmp func(i, j int32) int) []int32 {
+	best := make(map[uint64]int32, len(cands)/2)
+	for _, i := range cands {
+		t := vs[i].thread
+		if b, ok := best[t]; !ok || cmp(i, b) < 0 {
+			best[t] = i
 		}
+	}
+	out := cands[:0]
+	for _, i := range best {
+		out = append(out, i)
 	}
 	return out
 }
 
 // window applies Position or Anchor and Limit (RFC 8620 section 5.5).
-func (x *queryExec) window(vs []view, order []int32) (QueryResult, error) {
-	total := len(order)
+// Order may hold only the leading results (see topN); total counts all.
+func (x *queryExec) window(vs []view, order []int32, total int) (QueryResult, error) {
 	start := 0
 	switch {
 	case x.q.Anchor != "":
@@ -209,10 +252,10 @@ func (x *queryExec) window(vs []view, order []int32) (QueryResult, error) {
 	default:
 		start = x.q.Position
 	}
-	start = min(start, total)
-	end := total
+	start = min(start, len(order))
+	end := len(order)
 	if x.q.Limit > 0 {
-		end = min(start+x.q.Limit, total)
+		end = min(start+x.q.Limit, end)
 	}
 	res := QueryResult{Position: start, Total: total, IDs: make([]EmailID, 0, end-start)}
 	for _, j := range order[start:end] {
@@ -225,3 +268,28 @@ func (x *queryExec) window(vs []view, order []int32) (QueryResult, error) {
 }
 
 func unix(t time.Time) int64 { return t.Unix() }
+
+// getViews returns an empty slice of views with room for n, reused from
+// earlier queries: a large mailbox's views weigh megabytes, and
+// allocating them for every query would keep the collector busy.
+func (s *Store) getViews(n int) []view {
+	if p, ok := s.views.Get().(*[]view); ok && cap(*p) >= n {
+		return (*p)[:0]
+	}
+	return make([]view, 0, n)
+}
+
+// putViews hands a slice back for reuse, cleared so that it holds on to
+// no record of a finished transaction.
+func (s *Store) putViews(vs []view) {
+	if cap(vs) == 0 || cap(vs) > maxPooledViews {
+		return
+	}
+	vs = vs[:cap(vs)]
+	clear(vs)
+	vs = vs[:0]
+	s.views.Put(&vs)
+}
+
+// maxPooledViews caps the size of a pooled slice of views.
+const maxPooledViews = 1 << 20

@@ -21,7 +21,7 @@ type prepared struct {
 	hasKw, notKw      string
 	from, to, cc, bcc []byte // folded needles
 	subject           []byte
-	body, text        map[uint64]bool // nil when not asked
+	body, text        emailSet // nil when not asked
 	hdrName, hdrValue string
 	hasHdr            bool
 }
@@ -118,27 +118,20 @@ func (x *queryExec) prepareCondition(f *Filter) (*prepared, error) {
 	return p, nil
 }
 
-// fullText returns the emails holding every word of s in the fields.
-func (x *queryExec) fullText(s string, fields byte) (map[uint64]bool, error) {
-	var set map[uint64]bool
-	for _, w := range queryWords(x.f, s) {
+// fullText returns the emails holding every word of s in the fields; nil
+// when s has no words.
+func (x *queryExec) fullText(s string, fields byte) (emailSet, error) {
+	var set emailSet
+	for i, w := range queryWords(x.f, s) {
 		got, err := searchTerm(x.tx, x.a, w, fields)
 		if err != nil {
 			return nil, err
 		}
-		if set == nil {
+		if i == 0 {
 			set = got
-			continue
+		} else {
+			set = set.and(got)
 		}
-		for e := range set {
-			if !got[e] {
-				delete(set, e)
-			}
-		}
-	}
-	if set == nil {
-		// No words at all (only punctuation): nothing restricts.
-		return nil, nil
 	}
 	return set, nil
 }
@@ -179,7 +172,10 @@ func (x *queryExec) matchCondition(f *Filter, p *prepared, v *view) (bool, error
 	if !matchEntry(f, p, v) {
 		return false, nil
 	}
-	if p.body != nil && !p.body[v.e] || p.text != nil && !p.text[v.e] {
+	if p.body != nil && !p.body.has(v.e) || p.text != nil && !p.text.has(v.e) {
+		return false, nil
+	}
+	if !contains(v.subject, p.subject) || !contains(v.from, p.from) {
 		return false, nil
 	}
 	if !needsEmail(f, p) {
@@ -232,8 +228,8 @@ func inRanges(rs []UIDRange, uid uint32) bool {
 }
 
 func needsEmail(f *Filter, p *prepared) bool {
-	return f.InMailbox != "" && !p.inScope || p.otherThan != nil || p.from != nil || p.to != nil ||
-		p.cc != nil || p.bcc != nil || p.subject != nil || p.hasHdr
+	return f.InMailbox != "" && !p.inScope || p.otherThan != nil ||
+		p.to != nil || p.cc != nil || p.bcc != nil || p.hasHdr
 }
 
 func matchEmail(f *Filter, p *prepared, fv *fullView) bool {
@@ -251,8 +247,7 @@ func matchEmail(f *Filter, p *prepared, fv *fullView) bool {
 			return false
 		}
 	}
-	return contains(fv.from, p.from) && contains(fv.to, p.to) && contains(fv.cc, p.cc) &&
-		contains(fv.bcc, p.bcc) && contains(fv.subject, p.subject)
+	return contains(fv.to, p.to) && contains(fv.cc, p.cc) && contains(fv.bcc, p.bcc)
 }
 
 // contains reports whether haystack holds needle; a nil needle always

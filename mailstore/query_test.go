@@ -274,3 +274,169 @@ func TestQueryImpliedMailbox(t *testing.T) {
 		}
 	})
 }
+
+// TestSortLongPrefix sorts keys that agree past the compared prefix, and
+// dates before 1970.
+func TestSortLongPrefix(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f *fixture) {
+		common := "a shared subject prefix of some length "
+		var ids []EmailID
+		for i, tail := range []string{"c", "a", "b"} {
+			when := time.Date(1960+i*20, 1, 1, 0, 0, 0, 0, time.UTC)
+			e, _, err := f.Append(f.ctx, f.acct, f.inbox, strings.NewReader(msg(common+tail)),
+				nil, when)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, e.EmailID)
+		}
+		res, _ := f.Query(f.ctx, f.acct, Query{Sort: []Comparator{{Key: SortSubject}}})
+		if want := []EmailID{ids[1], ids[2], ids[0]}; !slices.Equal(res.IDs, want) {
+			t.Errorf("subject sort = %v, want %v", res.IDs, want)
+		}
+		res, _ = f.Query(f.ctx, f.acct, Query{Sort: []Comparator{{Key: SortReceived,
+			Descending: true}}})
+		if want := []EmailID{ids[2], ids[1], ids[0]}; !slices.Equal(res.IDs, want) {
+			t.Errorf("received sort = %v, want %v", res.IDs, want)
+		}
+	})
+}
+
+// TestQueryCache checks that cached mailbox entries never hide a change,
+// and that queries give the same answers with the cache turned off.
+func TestQueryCache(t *testing.T) {
+	for _, b := range backends {
+		for _, size := range []int{DefaultQueryCache, -1} {
+			t.Run(fmt.Sprint(b.name, size), func(t *testing.T) {
+				kv, blobs := b.open(t)
+				f := newFixtureOn(t, kv, blobs, Options{QueryCache: size})
+				unseen := func() int {
+					t.Helper()
+					res, err := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox,
+						Filter: &Filter{NotKeyword: KeywordSeen}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					return res.Total
+				}
+				a := f.appendMsg(f.inbox, msg("a"))
+				f.appendMsg(f.inbox, msg("b"))
+				if n := unseen(); n != 2 {
+					t.Fatalf("unseen = %d, want 2", n)
+				}
+				f.Store.Store(f.ctx, f.acct, f.inbox, []uint32{a.UID}, FlagsAdd,
+					[]string{KeywordSeen}, 0)
+				if n := unseen(); n != 1 {
+					t.Errorf("after \\Seen: unseen = %d, want 1", n)
+				}
+				// Rewritten entries keep what SUBJECT and FROM search.
+				res, _ := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox,
+					Filter: &Filter{Subject: "A", From: "BOB"}})
+				if !slices.Equal(res.UIDs, []uint32{a.UID}) {
+					t.Errorf("subject and from after STORE = %v, want [%d]", res.UIDs, a.UID)
+				}
+				f.appendMsg(f.inbox, msg("c"))
+				if n := unseen(); n != 2 {
+					t.Errorf("after append: unseen = %d, want 2", n)
+				}
+				f.Expunge(f.ctx, f.acct, f.inbox, []uint32{2})
+				if n := unseen(); n != 1 {
+					t.Errorf("after expunge: unseen = %d, want 1", n)
+				}
+			})
+		}
+	}
+}
+
+func TestViewCacheEviction(t *testing.T) {
+	c := newViewCache(3)
+	v := []view{{e: 1, baseSubj: []byte("x")}, {e: 2}}
+	got := c.put(cacheKey{1, 1}, 5, v)
+	v[0].baseSubj[0] = 'y' // the cache owns its bytes
+	if string(got[0].baseSubj) != "x" || c.get(cacheKey{1, 1}, 5) == nil {
+		t.Fatalf("cached = %+v", got)
+	}
+	if c.get(cacheKey{1, 1}, 6) != nil {
+		t.Error("hit at another MODSEQ")
+	}
+	c.put(cacheKey{1, 2}, 1, []view{{e: 3}, {e: 4}})
+	if c.get(cacheKey{1, 1}, 5) != nil || c.get(cacheKey{1, 2}, 1) == nil || c.size != 2 {
+		t.Errorf("LRU not evicted: size %d", c.size)
+	}
+	c.put(cacheKey{1, 3}, 1, make([]view, 4)) // larger than the cache
+	if c.get(cacheKey{1, 3}, 1) != nil {
+		t.Error("cached more than the limit")
+	}
+}
+
+// TestQueryTopWindow checks that selecting the first results of a large
+// set gives the same window as sorting it all.
+func TestQueryTopWindow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f *fixture) {
+		for i := range 120 {
+			body := msg(fmt.Sprint("s", i%7), fmt.Sprintf("X-Pad: %s", strings.Repeat("x", i%13)))
+			f.appendMsg(f.inbox, body)
+		}
+		for _, sort := range [][]Comparator{
+			{{Key: SortSize}},
+			{{Key: SortSubject, Descending: true}, {Key: SortSize}},
+		} {
+			full, err := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox, Sort: sort})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, pos := range []int{0, 3, 9} {
+				win, err := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox, Sort: sort,
+					Position: pos, Limit: 5})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := full.IDs[pos : pos+5]
+				if !slices.Equal(win.IDs, want) || win.Total != 120 || win.Position != pos {
+					t.Errorf("sort %v window %d = %v (total %d), want %v",
+						sort, pos, win.IDs, win.Total, want)
+				}
+			}
+		}
+	})
+}
+
+// TestCollapseWindow checks collapsed windows against a full collapsed
+// sort: one email per thread, the first in sort order.
+func TestCollapseWindow(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f *fixture) {
+		for i := range 60 {
+			hdr := fmt.Sprintf("Message-ID: <c%d@x>", i)
+			subj := fmt.Sprint("topic ", i%9)
+			if i >= 9 {
+				hdr += fmt.Sprintf("\r\nIn-Reply-To: <c%d@x>", i%9)
+			}
+			pad := fmt.Sprintf("X-Pad: %s", strings.Repeat("p", i%11))
+			f.appendMsg(f.inbox, msg(subj, hdr, pad))
+		}
+		sort := []Comparator{{Key: SortSize, Descending: true}}
+		full, err := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox, Sort: sort,
+			CollapseThreads: true})
+		if err != nil || full.Total != 9 {
+			t.Fatalf("collapsed = %+v, %v; want 9 threads", full, err)
+		}
+		all, _ := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox, Sort: sort})
+		seen := map[ThreadID]bool{}
+		var want []EmailID
+		for _, id := range all.IDs {
+			em, _ := f.Email(f.ctx, f.acct, id)
+			if !seen[em.ThreadID] {
+				seen[em.ThreadID] = true
+				want = append(want, id)
+			}
+		}
+		if !slices.Equal(full.IDs, want) {
+			t.Errorf("collapsed = %v, want %v", full.IDs, want)
+		}
+		win, _ := f.Query(f.ctx, f.acct, Query{Mailbox: f.inbox, Sort: sort,
+			CollapseThreads: true, Position: 1, Limit: 1})
+		if !slices.Equal(win.IDs, want[1:2]) || win.Total != 9 {
+			t.Errorf("window = %+v, want %v of 9", win, want[1:2])
+		}
+	})
+}

@@ -19,6 +19,8 @@ type view struct {
 	sortFrom []byte
 	sortTo   []byte
 	sortCc   []byte
+	subject  []byte
+	from     []byte
 
 	// full holds the email record's fields once read.
 	full *fullView
@@ -26,11 +28,10 @@ type view struct {
 
 // fullView is what only the email record holds.
 type fullView struct {
-	links    []byte // encoded (mailbox, uid) list
-	blob     []byte
-	subject  []byte
-	from, to []byte
-	cc, bcc  []byte
+	links  []byte // encoded (mailbox, uid) list
+	blob   []byte
+	to, cc []byte
+	bcc    []byte
 }
 
 // rd reads the encoded fields of a record without allocating.
@@ -115,6 +116,8 @@ func viewEntry(b []byte, v *view) bool {
 	v.sortFrom = r.str()
 	v.sortTo = r.str()
 	v.sortCc = r.str()
+	v.subject = r.str()
+	v.from = r.str()
 	return r.ok
 }
 
@@ -147,9 +150,10 @@ func viewEmail(b []byte, v *view, entry bool, sl *fullSlab) bool {
 	modseq := r.uvarint()
 	kws := r.strs()
 	fv.links = r.pairs()
-	fv.subject = r.str()
+	subject := r.str()
 	baseSubj := r.str()
-	fv.from, fv.to, fv.cc, fv.bcc = r.str(), r.str(), r.str(), r.str()
+	from := r.str()
+	fv.to, fv.cc, fv.bcc = r.str(), r.str(), r.str()
 	sortFrom, sortTo, sortCc := r.str(), r.str(), r.str()
 	if r.ok {
 		v.full = fv
@@ -158,6 +162,7 @@ func viewEmail(b []byte, v *view, entry bool, sl *fullSlab) bool {
 		v.thread, v.size, v.received, v.sent = thread, size, received, sent
 		v.modseq, v.kws, v.baseSubj = modseq, kws, baseSubj
 		v.sortFrom, v.sortTo, v.sortCc = sortFrom, sortTo, sortCc
+		v.subject, v.from = subject, from
 	}
 	return r.ok
 }

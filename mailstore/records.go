@@ -202,6 +202,10 @@ type entryRec struct {
 	sortFrom string
 	sortTo   string
 	sortCc   string
+	// subject and from are the folded Subject and From of the email
+	// record, for the SEARCH SUBJECT and FROM that clients send most.
+	subject string
+	from    string
 }
 
 // maxSortKey caps the octets of a sort key kept in an entry.
@@ -222,7 +226,8 @@ func newEntry(e, q uint64, rec *emailRec) entryRec {
 	return entryRec{email: e, modseq: q, received: rec.received, size: rec.size,
 		keywords: rec.keywords, sent: rec.sent, thread: rec.thread,
 		baseSubj: sortKey(rec.baseSubj), sortFrom: sortKey(rec.sortFrom),
-		sortTo: sortKey(rec.sortTo), sortCc: sortKey(rec.sortCc)}
+		sortTo: sortKey(rec.sortTo), sortCc: sortKey(rec.sortCc),
+		subject: rec.subject, from: rec.from}
 }
 
 func (r *entryRec) encode() []byte {
@@ -239,6 +244,8 @@ func (r *entryRec) encode() []byte {
 	e.str(r.sortFrom)
 	e.str(r.sortTo)
 	e.str(r.sortCc)
+	e.str(r.subject)
+	e.str(r.from)
 	return e.b
 }
 
@@ -257,6 +264,8 @@ func decodeEntry(b []byte) (entryRec, error) {
 		sortFrom: d.str(),
 		sortTo:   d.str(),
 		sortCc:   d.str(),
+		subject:  d.str(),
+		from:     d.str(),
 	}
 	return r, d.err
 }

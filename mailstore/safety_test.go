@@ -5,12 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/bulwarkmail/bulwark/store"
+	"github.com/bulwarkmail/bulwark/store/bolt"
+	"github.com/bulwarkmail/bulwark/store/memory"
 )
 
 func TestUIDAndModSeqRules(t *testing.T) {
@@ -95,6 +98,7 @@ func TestConcurrentDeliveries(t *testing.T) {
 			}
 			seenUID[e.UID], seenMod[e.ModSeq] = true, true
 		}
+		checkConsistency(t, f)
 	})
 }
 
@@ -147,14 +151,17 @@ func TestDeliveryAllOrNothing(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			kv, blobs := b.open(t)
 			fkv := &failingKV{KV: kv}
-			f := newFixtureOn(t, fkv, blobs, Options{OwnBlobs: true})
+			f := newFixtureOn(t, fkv, blobs, Options{})
 			f.appendMsg(f.inbox, msg("first"))
 			before := f.mailbox("INBOX")
 			high, _ := f.HighestModSeq(f.ctx, f.acct)
 
-			broken := *f.Store
-			broken.blobs = failingBlobs{blobs}
-			_, err := broken.Deliver(f.ctx, strings.NewReader(msg("lost")), time.Time{},
+			broken, err := New(f.ctx, Options{KV: fkv, Blobs: failingBlobs{blobs},
+				Now: f.clock.Now})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = broken.Deliver(f.ctx, strings.NewReader(msg("lost")), time.Time{},
 				[]Recipient{{Account: f.acct}})
 			if err == nil {
 				t.Fatal("Deliver with failing blob store succeeded")
@@ -181,8 +188,14 @@ func TestDeliveryAllOrNothing(t *testing.T) {
 			if ch, _ := f.Changes(f.ctx, f.acct, high, 0); len(ch.Emails.Created) != 0 {
 				t.Errorf("changes after failures: %+v", ch)
 			}
+			checkConsistency(t, f)
 			if n := blobCount(t, f); n != 5 {
 				t.Fatalf("%d blobs, want 5 before purge", n)
+			}
+			// The first sweep notes the unreferenced blobs, a sweep past
+			// the grace period deletes them.
+			if st, err := f.Purge(f.ctx); err != nil || st.Blobs != 0 {
+				t.Fatalf("first Purge = %+v, %v", st, err)
 			}
 			f.clock.Add(2 * DefaultBlobGrace)
 			st, err := f.Purge(f.ctx)
@@ -213,8 +226,11 @@ func TestDeliveryDuringPurge(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// What store.BlobRefs.Sweep records while it deletes a blob: state
+		// 2, then the time.
+		deleting := append([]byte{2}, make([]byte, 8)...)
 		err = f.kv.Update(f.ctx, func(tx store.Tx) error {
-			return f.setMarks(tx, []store.Hash{h}, gcDeleting)
+			return tx.Put(store.BlobSweepSpace, h[:], deleting)
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -228,4 +244,80 @@ func TestDeliveryDuringPurge(t *testing.T) {
 			t.Errorf("INBOX holds %d", mb.Total)
 		}
 	})
+}
+
+// TestReopen checks that what a bolt store committed is there after the
+// store is closed and opened again, counters included.
+func TestReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mail.db")
+	blobs := memory.NewBlobs()
+	db, err := bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixtureOn(t, db, blobs, Options{})
+	e := f.appendMsg(f.inbox, msg("kept"), `\Seen`)
+	before := f.mailbox("INBOX")
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err = bolt.Open(path, bolt.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	g := newFixtureOn(t, db, blobs, Options{})
+	if got := g.mailbox("INBOX"); got != before {
+		t.Errorf("INBOX after reopen = %+v, want %+v", got, before)
+	}
+	mb, err := g.Mailbox(g.ctx, g.acct, g.inbox)
+	if err != nil || mb.Name != InboxName {
+		t.Errorf("Mailbox(%s) = %+v, %v", g.inbox, mb, err)
+	}
+	next := g.appendMsg(g.inbox, msg("next"))
+	if next.UID != e.UID+1 || next.ModSeq <= e.ModSeq {
+		t.Errorf("after reopen: UID %d MODSEQ %d, want %d and above %d",
+			next.UID, next.ModSeq, e.UID+1, e.ModSeq)
+	}
+	rc, err := g.Open(g.ctx, g.acct, e.EmailID, 6, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, _ := io.ReadAll(rc)
+	rc.Close()
+	if want := msg("kept")[6:10]; string(part) != want {
+		t.Errorf("Open range = %q, want %q", part, want)
+	}
+}
+
+func TestLayoutVersion(t *testing.T) {
+	ctx := context.Background()
+	for _, v := range []int{LayoutCurrent + 1, LayoutCurrent - 1} {
+		kv := memory.New()
+		err := kv.Update(ctx, func(tx store.Tx) error {
+			if v == 0 {
+				// An older store whose spaces predate this release.
+				return tx.Put(spaceMeta, []byte(spaceEmail), []byte{0})
+			}
+			return store.Layout{Component: LayoutComponent}.SetVersion(tx, v)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = New(ctx, Options{KV: kv, Blobs: memory.NewBlobs()})
+		want := store.ErrLayoutTooNew
+		if v < LayoutCurrent {
+			want = store.ErrNeedsMigration
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("New on layout %d: err = %v, want %v", v, err, want)
+		}
+	}
+	kv := memory.New()
+	if _, err := New(ctx, Options{KV: kv, Blobs: memory.NewBlobs()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := New(ctx, Options{KV: kv, Blobs: memory.NewBlobs()}); err != nil {
+		t.Errorf("second New on the same store: %v", err)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/bulwarkmail/bulwark/msgparse"
@@ -31,15 +32,16 @@ type Options struct {
 	// kept for JMAP /changes and QRESYNC; older states get
 	// ErrChangesTrimmed. Default 30 days.
 	ChangeRetention time.Duration
-	// BlobGrace is how long an unreferenced blob must stay unreferenced
-	// before Purge deletes it, which protects blobs written by deliveries
-	// still in flight. Default 1 hour.
+	// BlobGrace is how long a blob must stay unreferenced before the
+	// sweep of Purge deletes it; it protects blobs written by deliveries
+	// and uploads still in flight (store.SweepOptions.Grace). Default 1
+	// hour.
 	BlobGrace time.Duration
-	// OwnBlobs tells that the blob store holds this Store's blobs only, so
-	// that Purge may also delete blobs no email ever referenced (left by
-	// a delivery that failed after writing its blob). Leave it unset when
-	// other packages keep blobs in the same store. Default false.
-	OwnBlobs bool
+	// QueryCache is the number of mailbox entries Query keeps decoded in
+	// memory between queries, about 250 octets each (50 MB at the
+	// default); the large mailboxes queried most recently are kept.
+	// Negative disables the cache. Default 200,000.
+	QueryCache int
 	// MaxIndexText caps the octets of decoded text per message that go
 	// into the full-text index. Default 256 KiB.
 	MaxIndexText int
@@ -52,7 +54,12 @@ const (
 	DefaultChangeRetention = 30 * 24 * time.Hour
 	DefaultBlobGrace       = time.Hour
 	DefaultMaxIndexText    = 256 << 10
+	DefaultQueryCache      = 200_000
 )
+
+// minCachedMailbox is the fewest entries a mailbox must have for Query to
+// cache it; smaller ones are read again each time.
+const minCachedMailbox = 2000
 
 // Store is the mail data model of Bulwark. It is safe for concurrent use.
 type Store struct {
@@ -61,6 +68,10 @@ type Store struct {
 	log      *slog.Logger
 	notifier Notifier
 	opts     Options
+	views    sync.Pool // of *[]view, see getViews
+	cache    *viewCache
+	// cacheMin is the fewest entries a mailbox needs to be cached.
+	cacheMin int
 }
 
 // New returns a Store on opts.KV and opts.Blobs, recording the layout
@@ -87,33 +98,61 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.QueryCache == 0 {
+		opts.QueryCache = DefaultQueryCache
+	}
 	s := &Store{kv: opts.KV, blobs: opts.Blobs, log: opts.Logger,
-		notifier: opts.Notifier, opts: opts}
+		notifier: opts.Notifier, opts: opts, cacheMin: minCachedMailbox}
+	if opts.QueryCache > 0 {
+		s.cache = newViewCache(opts.QueryCache)
+	}
 	if err := s.initLayout(ctx); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
-// initLayout records the layout versions, or checks those recorded.
+// initLayout records the layout versions on a new store, or checks those
+// recorded: the version of the mailstore as a whole (store.Layout, which
+// the migrate package upgrades) and that of each space.
 func (s *Store) initLayout(ctx context.Context) error {
 	return s.kv.Update(ctx, func(tx store.Tx) error {
-		for sp, v := range layoutVersions {
-			b, err := tx.Get(spaceMeta, []byte(sp))
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				if err := tx.Put(spaceMeta, []byte(sp), []byte{v}); err != nil {
-					return fmt.Errorf("init mailstore layout: %w", err)
-				}
-			case err != nil:
+		l := store.Layout{Component: LayoutComponent}
+		v, err := l.Version(tx)
+		switch {
+		case err != nil:
+			return fmt.Errorf("init mailstore layout: %w", err)
+		case v == 0:
+			if err := l.SetVersion(tx, LayoutCurrent); err != nil {
 				return fmt.Errorf("init mailstore layout: %w", err)
-			case len(b) != 1 || b[0] != v:
-				return fmt.Errorf("init mailstore layout: space %s has version %v, want %d",
-					sp, b, v)
 			}
+		case v > LayoutCurrent:
+			return fmt.Errorf("open mailstore layout %d: %w", v, store.ErrLayoutTooNew)
+		case v < LayoutCurrent:
+			return fmt.Errorf("open mailstore layout %d: %w", v, store.ErrNeedsMigration)
 		}
-		return nil
+		return s.initSpaces(tx)
 	})
+}
+
+// initSpaces records or checks the layout version of each space.
+func (s *Store) initSpaces(tx store.Tx) error {
+	for sp, v := range layoutVersions {
+		b, err := tx.Get(spaceMeta, []byte(sp))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			if err := tx.Put(spaceMeta, []byte(sp), []byte{v}); err != nil {
+				return fmt.Errorf("init mailstore layout: %w", err)
+			}
+		case err != nil:
+			return fmt.Errorf("init mailstore layout: %w", err)
+		case len(b) != 1 || b[0] > v:
+			return fmt.Errorf("open mailstore space %s: %w", sp, store.ErrLayoutTooNew)
+		case b[0] < v:
+			return fmt.Errorf("open mailstore space %s: %w", sp, store.ErrNeedsMigration)
+		}
+	}
+	return nil
 }
 
 func (s *Store) now() time.Time { return s.opts.Now() }
@@ -181,7 +220,8 @@ func (s *Store) DeleteAccount(ctx context.Context, account string) error {
 		prefix := newKey(rec.num)
 		for _, sp := range []store.Space{spaceMailbox, spaceMailboxName, spaceEmail,
 			spaceParsed, spaceUID, spaceModSeq, spaceVanished, spaceChange,
-			spaceThread, spaceThreadKey, spaceTerm, spaceDocTerms, spaceCounter} {
+			spaceThread, spaceThreadKey, spaceTerm, spaceDocTerms, spaceAcctBlob,
+			spaceCounter} {
 			if err := deletePrefix(tx, sp, prefix); err != nil {
 				return err
 			}

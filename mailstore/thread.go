@@ -38,44 +38,9 @@ func (w *writer) thread(t uint64) (*threadRec, error) {
 
 // joinThread finds or starts the thread of a new email and records it.
 func (w *writer) joinThread(rec *emailRec, e uint64, msgIDs []string, hint uint64) error {
-	a := w.acct.num
-	var t uint64
-	var th *threadRec
-	if hint != 0 {
-		ct, err := w.thread(hint)
-		if err != nil && !isNotFound(err) {
-			return err
-		}
-		if err == nil {
-			t, th = hint, ct
-		}
-	}
-	tried := map[uint64]bool{}
-	for _, id := range msgIDs {
-		if th != nil {
-			break
-		}
-		b, err := w.tx.Get(spaceThreadKey, threadKeyOf(a, id))
-		if errors.Is(err, store.ErrNotFound) || len(b) != 8 {
-			continue
-		} else if err != nil {
-			return err
-		}
-		cand := be64(b)
-		if tried[cand] {
-			continue
-		}
-		tried[cand] = true
-		ct, err := w.thread(cand)
-		if isNotFound(err) {
-			continue
-		} else if err != nil {
-			return err
-		}
-		if ct.baseSubj == rec.baseSubj {
-			t, th = cand, ct
-			break
-		}
+	t, th, err := w.findThread(rec, msgIDs, hint)
+	if err != nil {
+		return err
 	}
 	op := opUpdated
 	if th == nil {
@@ -94,10 +59,50 @@ func (w *writer) joinThread(rec *emailRec, e uint64, msgIDs []string, hint uint6
 		mi, mj := th.members[i], th.members[j]
 		return mi.received < mj.received || mi.received == mj.received && mi.email < mj.email
 	})
-	if err := w.tx.Put(spaceThread, threadKey(a, t), th.encode()); err != nil {
+	if err := w.tx.Put(spaceThread, threadKey(w.acct.num, t), th.encode()); err != nil {
 		return err
 	}
 	return w.log(KindThread, t, op)
+}
+
+// findThread returns the existing thread a new email belongs to: the hint
+// when it still exists, else the first thread known by one of the message
+// ids whose base subject is the email's. It returns a nil record when
+// there is none.
+func (w *writer) findThread(rec *emailRec, msgIDs []string,
+	hint uint64) (uint64, *threadRec, error) {
+	if hint != 0 {
+		th, err := w.thread(hint)
+		if err == nil {
+			return hint, th, nil
+		} else if !isNotFound(err) {
+			return 0, nil, err
+		}
+	}
+	tried := map[uint64]bool{}
+	for _, id := range msgIDs {
+		b, err := w.tx.Get(spaceThreadKey, threadKeyOf(w.acct.num, id))
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return 0, nil, err
+		}
+		if len(b) != 8 || tried[be64(b)] {
+			continue
+		}
+		t := be64(b)
+		tried[t] = true
+		th, err := w.thread(t)
+		if isNotFound(err) {
+			continue
+		} else if err != nil {
+			return 0, nil, err
+		}
+		if th.baseSubj == rec.baseSubj {
+			return t, th, nil
+		}
+	}
+	return 0, nil, nil
 }
 
 // registerThreadKeys maps message ids not yet known, or known for a thread

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -19,13 +20,14 @@ import (
 // serverProcess is the server binary running as a separate process.
 type serverProcess struct {
 	cmd        *exec.Cmd
-	logs       *bytes.Buffer
+	logs       *syncBuffer
 	data       string
 	smtp       string
 	imap       string
 	imaps      string
 	submission string
 	sieve      string
+	http       string
 }
 
 // builtServer is the server binary, compiled once for every test of the
@@ -65,43 +67,30 @@ func buildServer(t *testing.T) string {
 	return b.path
 }
 
-// freeAddr returns a loopback address with a port that was free a moment
-// ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().String()
-}
-
 // startServer runs bin on a fresh data folder, with passwords allowed
-// without TLS when plaintext is set, and returns once the SMTP and IMAP
-// listeners accept connections.
+// without TLS when plaintext is set. Every listener takes a free port
+// (address "127.0.0.1:0"); the addresses are read back from the log lines
+// the server writes for its listeners.
 func startServer(t *testing.T, bin string, accounts map[string]string,
 	plaintext bool) *serverProcess {
 	t.Helper()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
-	p := &serverProcess{logs: new(bytes.Buffer), data: data,
-		smtp: freeAddr(t), imap: freeAddr(t), imaps: freeAddr(t),
-		submission: freeAddr(t), sieve: freeAddr(t)}
+	p := &serverProcess{logs: new(syncBuffer), data: data}
 	config := fmt.Sprintf(`hostname = "mx.e2e.test"
 [listen]
-smtp = %q
-submission = %q
-submissions = %q
-imap = %q
-imaps = %q
-http = ""
-managesieve = %q
+smtp = "127.0.0.1:0"
+submission = "127.0.0.1:0"
+submissions = "127.0.0.1:0"
+imap = "127.0.0.1:0"
+imaps = "127.0.0.1:0"
+http = "127.0.0.1:0"
+managesieve = "127.0.0.1:0"
 [auth]
 allow_plaintext = %t
 [dns]
 servers = [%q]
-`, p.smtp, p.submission, freeAddr(t), p.imap, p.imaps, p.sieve, plaintext, startDNS(t))
+`, plaintext, startDNS(t))
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
@@ -119,10 +108,54 @@ servers = [%q]
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { p.stop(t) })
-	for _, addr := range []string{p.smtp, p.imap} {
-		waitListening(t, addr, p)
-	}
+	addrs := p.listeners(t)
+	p.smtp, p.submission, p.imap = addrs["smtp"], addrs["submission"], addrs["imap"]
+	p.imaps, p.sieve, p.http = addrs["imaps"], addrs["managesieve"], addrs["http"]
 	return p
+}
+
+var listeningLine = regexp.MustCompile(`msg=listening service=(\S+) addr=(\S+)`)
+
+// listeners waits for the server's "listening" log lines and returns the
+// address of each service.
+func (p *serverProcess) listeners(t *testing.T) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		logs := p.logs.String()
+		found := map[string]string{}
+		for _, m := range listeningLine.FindAllStringSubmatch(logs, -1) {
+			found[m[1]] = m[2]
+		}
+		if _, ok := found["imaps"]; ok && found["smtp"] != "" {
+			return found
+		}
+		if strings.Contains(logs, "server:") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("server did not start its listeners; log:\n%s", p.logs)
+	return nil
+}
+
+// syncBuffer is a bytes.Buffer that the server's output and the test
+// may use at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func waitListening(t *testing.T, addr string, p *serverProcess) {
