@@ -1,7 +1,6 @@
 package imap
 
 import (
-	"context"
 	"errors"
 
 	"github.com/bulwarkmail/bulwark/imap/internal/wire"
@@ -54,12 +53,11 @@ func (s *session) cmdCopy(cmd *command) error {
 	for i, n := range seqs {
 		uids[i] = s.sel.msgs[n-1].UID
 	}
+	// MOVE is one transaction, also within one mailbox, where the
+	// messages get new UIDs (RFC 6851, section 3.3).
 	op := s.store.Copy
-	if move && dst.ID != s.sel.mbox.ID {
+	if move {
 		op = s.store.Move
-	} else if move {
-		// Moving within one mailbox gives the messages new UIDs.
-		op = s.copyExpunge
 	}
 	src, dstUIDs, validity, err := op(s.ctx, s.account, s.sel.mbox.ID, uids, dst.ID)
 	if err != nil {
@@ -82,18 +80,4 @@ func (s *session) cmdCopy(cmd *command) error {
 	}
 	s.removeExpunged(src)
 	return nil
-}
-
-// copyExpunge moves messages within one mailbox: a copy, then an expunge
-// of the originals.
-func (s *session) copyExpunge(ctx context.Context, account string, src mailstore.MailboxID,
-	uids []uint32, dst mailstore.MailboxID) ([]uint32, []uint32, uint32, error) {
-	from, to, validity, err := s.store.Copy(ctx, account, src, uids, dst)
-	if err != nil {
-		return nil, nil, 0, err
-	}
-	if _, err := s.store.Expunge(ctx, account, src, from); err != nil {
-		return nil, nil, 0, err
-	}
-	return from, to, validity, nil
 }
