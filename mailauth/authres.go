@@ -224,12 +224,18 @@ func claims(value, authservID string) bool {
 // of the whole message without them. The body is not read ahead. max
 // bounds the header section (ErrHeaderTooLarge).
 func StripForged(msg io.Reader, authservID string, max int) (io.Reader, int, error) {
-	br := bufio.NewReader(msg)
+	// Keep what is read, so that a message without forged fields comes
+	// out byte for byte as it went in.
+	var seen bytes.Buffer
+	br := bufio.NewReader(io.TeeReader(msg, &seen))
 	h, err := readHeader(br, max)
 	if err != nil {
 		return nil, 0, err
 	}
 	h, n := RemoveForged(h, authservID)
+	if n == 0 {
+		return io.MultiReader(&seen, msg), 0, nil
+	}
 	var buf bytes.Buffer
 	if _, err := h.WriteTo(&buf); err != nil {
 		return nil, 0, err

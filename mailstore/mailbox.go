@@ -27,11 +27,14 @@ func normalizeName(name string) (string, error) {
 	name = norm.NFC.String(name)
 	levels := strings.Split(name, string(Delimiter))
 	for _, l := range levels {
-		if l == "" {
+		// "." and ".." levels read as paths to clients that map mailboxes
+		// to folders (mbsync refuses them); "*" and "%" are the LIST
+		// wildcards of RFC 9051, section 6.3.9.
+		if l == "" || l == "." || l == ".." {
 			return "", fmt.Errorf("mailbox name %q: %w", name, ErrInvalidName)
 		}
 		for _, r := range l {
-			if unicode.IsControl(r) || r == utf8.RuneError {
+			if unicode.IsControl(r) || r == utf8.RuneError || r == '*' || r == '%' {
 				return "", fmt.Errorf("mailbox name %q: %w", name, ErrInvalidName)
 			}
 		}

@@ -18,7 +18,7 @@ func (c *conn) cmdRcpt(arg string) *Error {
 	}
 	if len(c.env.Recipients) >= c.opts().MaxRecipients {
 		// RFC 5321, section 4.5.3.1.10.
-		return &Error{452, EnhancedCode{4, 5, 3}, "Too many recipients"}
+		return errTooManyRcpts
 	}
 	path, params, err := wire.ParsePathArg(arg, "TO:")
 	if err != nil {

@@ -284,6 +284,9 @@ func (c *conn) fail(e *Error) bool {
 	if e.Code == 421 {
 		return false
 	}
+	if e == errTooManyRcpts {
+		return true
+	}
 	c.errors++
 	if c.errors >= c.opts().MaxErrors {
 		c.log.Warn("smtp too many errors", "errors", c.errors)

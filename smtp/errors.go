@@ -74,11 +74,15 @@ var (
 	errUnknown     = &Error{500, EnhancedCode{5, 5, 2}, "Command not recognized"}
 	errLineTooLong = &Error{500, EnhancedCode{5, 5, 2}, "Line too long"}
 	errTooManyErrs = &Error{421, EnhancedCode{4, 7, 0}, "Too many errors, closing connection"}
-	errTooManyCmds = &Error{421, EnhancedCode{4, 7, 0}, "Too many commands, closing connection"}
-	errTimeout     = &Error{421, EnhancedCode{4, 4, 2}, "Timeout, closing connection"}
-	errShutdown    = &Error{421, EnhancedCode{4, 3, 2}, "Server shutting down"}
-	errNeedAuth    = &Error{530, EnhancedCode{5, 7, 0}, "Authentication required"}
-	errNeedTLS     = &Error{530, EnhancedCode{5, 7, 0}, "Must issue a STARTTLS command first"}
+	// errTooManyRcpts asks the client to send the rest of the recipients
+	// in a later transaction (RFC 5321, section 4.5.3.1.10); it is not a
+	// client error and does not count towards MaxErrors.
+	errTooManyRcpts = &Error{452, EnhancedCode{4, 5, 3}, "Too many recipients"}
+	errTooManyCmds  = &Error{421, EnhancedCode{4, 7, 0}, "Too many commands, closing connection"}
+	errTimeout      = &Error{421, EnhancedCode{4, 4, 2}, "Timeout, closing connection"}
+	errShutdown     = &Error{421, EnhancedCode{4, 3, 2}, "Server shutting down"}
+	errNeedAuth     = &Error{530, EnhancedCode{5, 7, 0}, "Authentication required"}
+	errNeedTLS      = &Error{530, EnhancedCode{5, 7, 0}, "Must issue a STARTTLS command first"}
 	// errConnGone ends a session whose connection already failed and
 	// was answered; it is never sent.
 	errConnGone = &Error{421, EnhancedCode{4, 4, 2}, "Connection lost"}

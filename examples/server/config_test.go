@@ -90,3 +90,17 @@ func TestDefaultListenersMatchArchitecture(t *testing.T) {
 		}
 	}
 }
+
+func TestDefaultsCheckSenderAuthentication(t *testing.T) {
+	cfg, err := loadConfig(writeConfig(t, "[inbound]\nreject_spf_fail = true"),
+		slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cfg.Inbound.CheckAuth || !cfg.Inbound.RejectSPFFail {
+		t.Errorf("inbound = %+v, want check_auth on by default", cfg.Inbound)
+	}
+	if !defaultConfig().Inbound.CheckAuth {
+		t.Error("check_auth is off by default")
+	}
+}

@@ -68,7 +68,8 @@ func TestDANE(t *testing.T) {
 					t.Fatalf("Deliver = %v, want a temporary %v and nothing sent", err, c.wantErr)
 				}
 				rep := d.TLSReport()
-				if len(rep) != 1 || rep[0].PolicyType != "tlsa" || rep[0].Failures[c.failures] != 1 {
+				if len(rep) != 1 || rep[0].PolicyType != "tlsa" ||
+					rep[0].Failures[c.failures] != 1 {
 					t.Errorf("TLSReport = %+v, want %q", rep, c.failures)
 				}
 				return

@@ -17,6 +17,7 @@ type Deliverer struct {
 	mu    sync.Mutex
 	hosts map[string]chan struct{} // per-host connection slots
 	rpt   tlsReports
+	pool  pool
 }
 
 // New returns a Deliverer.
@@ -57,7 +58,7 @@ func (d *Deliverer) Deliver(ctx context.Context, domain string, m *Message) ([]e
 			continue
 		}
 		if policy.Enforced() && !policy.Match(h.host) {
-			d.rpt.add(domain, "sts", "validation-failure", h.host)
+			d.rpt.add(domain, &session{policy: policy}, "validation-failure", h.host)
 			last = localError(451, "4.7.5", ErrTLSRequired,
 				"MX %s not allowed by the MTA-STS policy of %s", h.host, domain)
 			continue
@@ -117,7 +118,8 @@ func (d *Deliverer) slot(ctx context.Context, host string) (func(), error) {
 	}
 }
 
-// try runs one session with one address.
+// try sends m to one address, on an idle session of the same kind when
+// there is one, else on a new one.
 func (d *Deliverer) try(ctx context.Context, domain string, t Target, relay *Relay,
 	p *session, m *Message) ([]error, error, bool) {
 	release, err := d.slot(ctx, t.Host)
@@ -125,32 +127,67 @@ func (d *Deliverer) try(ctx context.Context, domain string, t Target, relay *Rel
 		return nil, err, false
 	}
 	defer release()
-	c, err := d.connect(ctx, t, relay)
+	key := poolKey(t, relay, p, m)
+	if c := d.take(key); c != nil {
+		res, err, next, alive := d.send(ctx, c, key, m)
+		if alive {
+			return res, err, next
+		}
+		// The remote closed the idle session: start afresh.
+	}
+	c, err := d.open(ctx, domain, t, relay, p, m)
 	if err != nil {
 		return nil, err, true
 	}
-	defer c.quit(ctx)
+	res, err, next, _ := d.send(ctx, c, key, m)
+	return res, err, next
+}
+
+// open connects and applies the TLS policy and authentication.
+func (d *Deliverer) open(ctx context.Context, domain string, t Target, relay *Relay,
+	p *session, m *Message) (*conn, error) {
+	c, err := d.connect(ctx, t, relay)
+	if err != nil {
+		return nil, err
+	}
 	if err := d.secure(ctx, c, domain, relay, p, m); err != nil {
-		return nil, err, true
+		c.quit(ctx)
+		return nil, err
 	}
 	if relay != nil && relay.Username != "" {
 		if !c.tls {
+			c.quit(ctx)
 			return nil, localError(451, "4.7.10", ErrTLSRequired,
-				"refusing to authenticate to %s without TLS", t.Host), true
+				"refusing to authenticate to %s without TLS", t.Host)
 		}
 		if err := c.auth(ctx, relay.Username, relay.Password); err != nil {
-			return nil, err, true
+			c.quit(ctx)
+			return nil, err
 		}
 	}
-	res, err := c.transact(ctx, m)
+	return c, nil
+}
+
+// send runs one transaction on c, then keeps c for reuse when the
+// transaction ended cleanly. alive is false when the connection broke.
+func (d *Deliverer) send(ctx context.Context, c *conn, key string, m *Message) (
+	res []error, err error, next, alive bool) {
+	res, err = c.transact(ctx, m)
 	var e *Error
-	if errors.As(err, &e) && e.Host != "" && e.Code/100 == 4 && res == nil {
-		return nil, err, true // a 4xx to MAIL: another host may take it
+	switch {
+	case err != nil && !errors.As(err, &e):
+		c.broken = true
+		c.quit(ctx)
+		return nil, err, true, false
+	case err != nil && e.Host != "" && e.Code/100 == 4 && res == nil:
+		c.quit(ctx)
+		return nil, err, true, true // a 4xx to MAIL: another host may take it
+	case err != nil || c.broken:
+		c.quit(ctx)
+	default:
+		d.put(ctx, key, c)
 	}
-	if err != nil && !errors.As(err, &e) {
-		return nil, err, true // the connection broke
-	}
-	return res, err, false
+	return res, err, false, true
 }
 
 // connect dials t and reads the greeting.
@@ -193,11 +230,10 @@ func (d *Deliverer) secure(ctx context.Context, c *conn, domain string, relay *R
 	p *session, m *Message) error {
 	dane := p.tlsa != nil
 	verify := m.RequireTLS || p.policy.Enforced() || (relay != nil && relay.RequireTLS)
-	typ := reportType(p)
 	if !c.tls {
 		if !c.has("STARTTLS") {
 			if verify || dane {
-				d.rpt.add(domain, typ, "starttls-not-supported", c.host)
+				d.rpt.add(domain, p, "starttls-not-supported", c.host)
 				return localError(451, "4.7.10", ErrTLSRequired,
 					"%s does not offer STARTTLS", c.host)
 			}
@@ -209,11 +245,11 @@ func (d *Deliverer) secure(ctx context.Context, c *conn, domain string, relay *R
 			cfg, failure = daneConfig(cfg, c.host, p.tlsa), "tlsa-invalid"
 		}
 		if err := c.startTLS(ctx, cfg, d.opts.Hostname); err != nil {
-			d.rpt.add(domain, typ, failure, c.host)
+			d.rpt.add(domain, p, failure, c.host)
 			return err
 		}
 	}
-	d.rpt.add(domain, typ, "", c.host)
+	d.rpt.add(domain, p, "", c.host)
 	if m.RequireTLS && !c.has("REQUIRETLS") {
 		return localError(550, "5.7.30", ErrTLSRequired,
 			"%s does not support REQUIRETLS", c.host)
@@ -224,6 +260,8 @@ func (d *Deliverer) secure(ctx context.Context, c *conn, domain string, relay *R
 // reportType is the RFC 8460 policy type of a session.
 func reportType(p *session) string {
 	switch {
+	case p == nil:
+		return "no-policy-found"
 	case p.tlsa != nil:
 		return "tlsa"
 	case p.policy != nil:

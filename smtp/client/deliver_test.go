@@ -227,10 +227,34 @@ func TestDeliverIPv6ThenIPv4(t *testing.T) {
 		var nd net.Dialer
 		return nd.DialContext(ctx, "tcp", "127.0.0.1:"+itoa(s.Port()))
 	}})
-	if _, err := d.Deliver(context.Background(), "example.net", msg(testBody, "a@example.net")); err != nil {
+	_, err := d.Deliver(context.Background(), "example.net", msg(testBody, "a@example.net"))
+	if err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(tried, " ") != "[2001:db8::25]:25 127.0.0.1:25" {
 		t.Errorf("tried %v, want the IPv6 address then the IPv4 one on port 25", tried)
+	}
+}
+
+func TestRelayPerDomain(t *testing.T) {
+	relay := start(t, &clienttest.Server{Name: "relay.test"})
+	mx := start(t, &clienttest.Server{Name: "mx.test"})
+	z := zones("example.net", "mx1.example.net")
+	z["relay.test."] = mockdns.Zone{A: []string{"127.0.0.1"}}
+	r := &mockdns.Resolver{Zones: z}
+	ports := map[string]int{"mx1.example.net": mx.Port(), "relay.test": relay.Port()}
+	d := New(Options{Resolver: r, Dial: dialer(ports),
+		Relays: map[string]*Relay{"example.org": {Host: "relay.test:587"}}})
+	ctx := context.Background()
+	if _, err := d.Deliver(ctx, "Example.ORG", msg(testBody, "a@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := d.Deliver(ctx, "example.net", msg(testBody, "a@example.net")); err != nil {
+		t.Fatal(err)
+	}
+	if len(relay.Messages()) != 1 || relay.Messages()[0].To[0] != "a@example.org" ||
+		len(mx.Messages()) != 1 || mx.Messages()[0].To[0] != "a@example.net" {
+		t.Errorf("relay got %v, MX got %v; want each its own domain",
+			relay.Messages(), mx.Messages())
 	}
 }

@@ -49,8 +49,8 @@
 //     checked (the Resolver interface does not carry the AD bit), and
 //     TLSA names are not expanded through CNAMEs (RFC 7672, section
 //     2.2.2).
-//   - Sending TLS reports (RFC 8460 section 3); the figures are kept in
-//     memory until the host takes them.
+//   - TLS report figures are kept in memory until the host takes them
+//     (queue.SendTLSReports mails them); they do not survive a restart.
 //   - Reusing a connection for several messages.
 //   - Falling back to plain text after a failed opportunistic STARTTLS
 //     on the same host; the next host is tried instead.

@@ -32,7 +32,8 @@ func TestDowngrade(t *testing.T) {
 	}
 	got := s.Messages()[0]
 	if got.Chunked || got.MailParams != "" {
-		t.Errorf("chunked=%v params=%q, want DATA without BODY or SIZE", got.Chunked, got.MailParams)
+		t.Errorf("chunked=%v params=%q, want DATA without BODY or SIZE",
+			got.Chunked, got.MailParams)
 	}
 	for i, c := range got.Data {
 		if c >= 0x80 || c == 0 {

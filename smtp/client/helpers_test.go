@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulwarkmail/bulwark/mailauth"
 	"github.com/bulwarkmail/bulwark/smtp/client/clienttest"
 	"github.com/foxcpp/go-mockdns"
 )
@@ -64,3 +65,6 @@ const testBody = "From: fay@example.com\r\nTo: gus@example.net\r\nSubject: hi\r\
 	".leading dot\r\nbody\r\n"
 
 func bufioReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// Any mailauth resolver serves the client too.
+var _ Resolver = mailauth.Resolver(nil)

@@ -106,3 +106,18 @@ func TestReplyLineLimit(t *testing.T) {
 		t.Errorf("readReply with a changing code = %v, want a protocol error", err)
 	}
 }
+
+func TestConnectTimeout(t *testing.T) {
+	d := New(Options{ConnectTimeout: 50 * time.Millisecond,
+		DefaultRelay: &Relay{Host: "192.0.2.1:25"},
+		Dial: func(ctx context.Context, _ Target) (net.Conn, error) {
+			<-ctx.Done() // a host that never answers SYN
+			return nil, ctx.Err()
+		}})
+	start := time.Now()
+	_, err := d.Deliver(context.Background(), "example.net", msg(testBody, "a@example.net"))
+	if err == nil || !Temporary(err) || time.Since(start) > time.Second {
+		t.Fatalf("Deliver = %v after %v, want a temporary failure near 50ms",
+			err, time.Since(start))
+	}
+}

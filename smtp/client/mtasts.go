@@ -210,9 +210,12 @@ func (m *MTASTS) fetch(ctx context.Context, domain string) (*Policy, error) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		return nil, fmt.Errorf("fetch MTA-STS policy: media type %q", ct)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, maxPolicyBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("fetch MTA-STS policy: %w", err)
+	}
+	if len(body) > maxPolicyBytes {
+		return nil, fmt.Errorf("fetch MTA-STS policy: larger than %d bytes", maxPolicyBytes)
 	}
 	return ParsePolicy(string(body))
 }

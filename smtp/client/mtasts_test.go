@@ -37,7 +37,8 @@ func TestMTASTSEnforce(t *testing.T) {
 	z["_mta-sts.example.net."] = mockdns.Zone{TXT: []string{"v=STSv1; id=20261203"}}
 	r := &mockdns.Resolver{Zones: z}
 	sts := &MTASTS{Resolver: r, HTTPClient: &http.Client{Transport: policyServer{
-		"mta-sts.example.net": "version: STSv1\nmode: enforce\nmx: *.example.net\nmax_age: 86400\n"}}}
+		"mta-sts.example.net": "version: STSv1\nmode: enforce\nmx: *.example.net\n" +
+			"max_age: 86400\n"}}}
 	ports := map[string]int{"mx1.example.net": plain.Port(), "mx2.example.net": good.Port()}
 
 	t.Run("host without tls refused", func(t *testing.T) {
@@ -69,7 +70,8 @@ func TestMTASTSEnforce(t *testing.T) {
 		z2["_mta-sts.example.org."] = mockdns.Zone{TXT: []string{"v=STSv1; id=1"}}
 		r2 := &mockdns.Resolver{Zones: z2}
 		sts2 := &MTASTS{Resolver: r2, HTTPClient: &http.Client{Transport: policyServer{
-			"mta-sts.example.org": "version: STSv1\nmode: enforce\nmx: mx.example.org\nmax_age: 600\n"}}}
+			"mta-sts.example.org": "version: STSv1\nmode: enforce\nmx: mx.example.org\n" +
+				"max_age: 600\n"}}}
 		d := New(Options{Resolver: r2, MTASTS: sts2,
 			Dial: dialer(map[string]int{"mx.elsewhere.test": good.Port()})})
 		_, err := d.Deliver(context.Background(), "example.org", msg(testBody, "a@example.org"))
@@ -87,7 +89,8 @@ func TestParsePolicy(t *testing.T) {
 	}{
 		{"version: STSv1\nmode: enforce\nmx: mail.example.com\nmax_age: 86400\n", true,
 			"mail.example.com"},
-		{"version: STSv1\r\nmode: testing\r\nmx: *.example.com\r\nmax_age: 1\r\n", true, "a.example.com"},
+		{"version: STSv1\r\nmode: testing\r\nmx: *.example.com\r\nmax_age: 1\r\n", true,
+			"a.example.com"},
 		{"version: STSv2\nmode: enforce\nmx: a\n", false, ""},
 		{"version: STSv1\nmode: bogus\nmx: a\n", false, ""},
 		{"version: STSv1\nmode: enforce\n", false, ""},
@@ -136,6 +139,7 @@ func TestMTASTSFetchRules(t *testing.T) {
 		"_mta-sts.example.net.":   {TXT: []string{"v=STSv1; id=1"}},
 		"_mta-sts.redirect.test.": {TXT: []string{"v=STSv1; id=1"}},
 		"_mta-sts.html.test.":     {TXT: []string{"v=STSv1; id=1"}},
+		"_mta-sts.big.test.":      {TXT: []string{"v=STSv1; id=1"}},
 	}
 	policy := "version: STSv1\nmode: enforce\nmx: mx.example.net\nmax_age: 600\n"
 	var fetches int
@@ -145,9 +149,14 @@ func TestMTASTSFetchRules(t *testing.T) {
 		status := 200
 		switch r.URL.Host {
 		case "mta-sts.redirect.test":
-			status, h = 301, http.Header{"Location": {"https://mta-sts.example.net/.well-known/mta-sts.txt"}}
+			status = 301
+			h = http.Header{"Location": {"https://mta-sts.example.net/.well-known/mta-sts.txt"}}
 		case "mta-sts.html.test":
 			h = http.Header{"Content-Type": {"text/html"}}
+		case "mta-sts.big.test":
+			pad := strings.Repeat("x", maxPolicyBytes-len(policy)+1)
+			return &http.Response{StatusCode: 200, Header: h, Request: r,
+				Body: io.NopCloser(strings.NewReader(policy + pad))}, nil
 		}
 		return &http.Response{StatusCode: status, Header: h, Request: r,
 			Body: io.NopCloser(strings.NewReader(policy))}, nil
@@ -156,7 +165,7 @@ func TestMTASTSFetchRules(t *testing.T) {
 	sts := &MTASTS{Resolver: &mockdns.Resolver{Zones: z}, HTTPClient: &http.Client{Transport: rt},
 		Now: func() time.Time { return now }}
 	ctx := context.Background()
-	for _, d := range []string{"redirect.test", "html.test"} {
+	for _, d := range []string{"redirect.test", "html.test", "big.test"} {
 		if p, err := sts.Policy(ctx, d); err == nil {
 			t.Errorf("Policy(%s) = %+v, want an error", d, p)
 		}

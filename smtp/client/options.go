@@ -78,6 +78,10 @@ type Options struct {
 	// MaxPerHost bounds concurrent connections to one remote host.
 	// Default 10.
 	MaxPerHost int
+	// IdleTimeout is how long a session is kept open after a
+	// transaction for the next message to the same host; negative turns
+	// reuse off. Default 5 seconds.
+	IdleTimeout time.Duration
 	// MaxHosts bounds the MX hosts tried for one delivery. Default 5.
 	MaxHosts int
 	// Logger receives one event per connection and delivery; nil
@@ -153,6 +157,9 @@ func (o *Options) defaults() {
 	}
 	if o.MaxPerHost <= 0 {
 		o.MaxPerHost = 10
+	}
+	if o.IdleTimeout == 0 {
+		o.IdleTimeout = 5 * time.Second
 	}
 	if o.MaxHosts <= 0 {
 		o.MaxHosts = 5

@@ -12,8 +12,10 @@ type TLSResult struct {
 	// PolicyType is "sts" for an MTA-STS policy, "tlsa" for DANE, else
 	// "no-policy-found".
 	PolicyType string
-	Success    int
-	Failure    int
+	// Policy is the MTA-STS policy applied, for "sts".
+	Policy  *Policy
+	Success int
+	Failure int
 	// Failures counts failed sessions by result type and receiving MX,
 	// as "result-type host" (RFC 8460, section 4.3).
 	Failures map[string]int
@@ -27,7 +29,8 @@ type tlsReports struct {
 
 // add records one session outcome; failure names a result type, ""
 // for success.
-func (r *tlsReports) add(domain, typ, failure, host string) {
+func (r *tlsReports) add(domain string, s *session, failure, host string) {
+	typ := reportType(s)
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.m == nil {
@@ -37,6 +40,9 @@ func (r *tlsReports) add(domain, typ, failure, host string) {
 	res := r.m[key]
 	if res == nil {
 		res = &TLSResult{Domain: domain, PolicyType: typ, Failures: map[string]int{}}
+		if typ == "sts" {
+			res.Policy = s.policy
+		}
 		r.m[key] = res
 	}
 	if failure == "" {

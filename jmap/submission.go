@@ -1,0 +1,247 @@
+package jmap
+
+import (
+	"encoding/json"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bulwarkmail/bulwark/mailstore"
+)
+
+const typeSubmission = "EmailSubmission"
+
+// submission is an EmailSubmission (RFC 8621 section 7).
+type submission struct {
+	ID         string    `json:"id"`
+	IdentityID string    `json:"identityId"`
+	EmailID    string    `json:"emailId"`
+	ThreadID   string    `json:"threadId"`
+	Envelope   *envelope `json:"envelope"`
+	SendAt     string    `json:"sendAt"`
+	UndoStatus string    `json:"undoStatus"`
+	// DeliveryStatus is null: the queue reports no per-recipient status.
+	DeliveryStatus map[string]any `json:"deliveryStatus"`
+	DSNBlobIDs     []string       `json:"dsnBlobIds"`
+	MDNBlobIDs     []string       `json:"mdnBlobIds"`
+}
+
+type envelope struct {
+	MailFrom address   `json:"mailFrom"`
+	RcptTo   []address `json:"rcptTo"`
+}
+
+type address struct {
+	Email      string         `json:"email"`
+	Parameters map[string]any `json:"parameters"`
+}
+
+func (c *call) submissionGet() (any, error) {
+	var a getArgs
+	if err := c.decode(&a); err != nil {
+		return nil, err
+	}
+	acct, err := c.account(a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.h.data.list(c.ctx, acct, typeSubmission)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.h.data.state(c.ctx, acct, typeSubmission)
+	if err != nil {
+		return nil, err
+	}
+	var ids []string
+	if a.IDs != nil {
+		ids = *a.IDs
+	} else {
+		for id := range raw {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+	}
+	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
+	for _, id := range ids {
+		b, ok := raw[id]
+		if !ok {
+			res.NotFound = append(res.NotFound, id)
+			continue
+		}
+		var s submission
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, err
+		}
+		o, err := filterProps(s, a.Properties)
+		if err != nil {
+			return nil, err
+		}
+		res.List = append(res.List, o)
+	}
+	return res, nil
+}
+
+type submissionSetArgs struct {
+	setArgs
+	OnSuccessUpdateEmail  map[string]map[string]json.RawMessage `json:"onSuccessUpdateEmail"`
+	OnSuccessDestroyEmail []string                              `json:"onSuccessDestroyEmail"`
+}
+
+// submissionSet answers EmailSubmission/set (RFC 8621 section 7.5):
+// each created submission is handed to the Submitter; the implicit
+// Email/set of onSuccessUpdateEmail and onSuccessDestroyEmail follows.
+func (c *call) submissionSet() (any, error) {
+	var a submissionSetArgs
+	if err := c.decode(&a); err != nil {
+		return nil, err
+	}
+	acct, err := c.account(a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkSet(&a.setArgs); err != nil {
+		return nil, err
+	}
+	res := newSetResult(a.AccountID)
+	if res.OldState, err = c.h.data.state(c.ctx, acct, typeSubmission); err != nil {
+		return nil, err
+	}
+	if a.IfInState != nil && *a.IfInState != res.OldState {
+		return nil, methodErr(ErrTypeStateMismatch, "")
+	}
+	for cid, raw := range a.Create {
+		s, err := c.submit(acct, raw)
+		if err != nil {
+			if err := fail(res.NotCreated, cid, err); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		c.addCreated(cid, s.ID)
+		res.Created[cid] = map[string]any{"id": s.ID, "threadId": s.ThreadID,
+			"sendAt": s.SendAt, "undoStatus": s.UndoStatus}
+	}
+	for id := range a.Update {
+		res.NotUpdated[id] = setErr(SetErrForbidden, "the submission is final")
+	}
+	for _, id := range a.Destroy {
+		if err := c.h.data.put(c.ctx, acct, typeSubmission, id, nil); err != nil {
+			return nil, err
+		}
+		res.Destroyed = append(res.Destroyed, id)
+	}
+	if res.NewState, err = c.h.data.state(c.ctx, acct, typeSubmission); err != nil {
+		return nil, err
+	}
+	return res, c.onSuccess(acct, &a, res)
+}
+
+// onSuccess runs the implicit Email/set (RFC 8621 section 7.5).
+func (c *call) onSuccess(acct string, a *submissionSetArgs, res *setResult) error {
+	if a.OnSuccessUpdateEmail == nil && a.OnSuccessDestroyEmail == nil {
+		return nil
+	}
+	es := &setArgs{AccountID: a.AccountID, Update: map[string]map[string]json.RawMessage{}}
+	for ref, patch := range a.OnSuccessUpdateEmail {
+		if id, ok := c.submittedEmail(ref, res); ok {
+			es.Update[id] = patch
+		}
+	}
+	for _, ref := range a.OnSuccessDestroyEmail {
+		if id, ok := c.submittedEmail(ref, res); ok {
+			es.Destroy = append(es.Destroy, id)
+		}
+	}
+	out, err := c.applyEmailSet(acct, es)
+	if err != nil {
+		return err
+	}
+	c.implicit("Email/set", out)
+	return nil
+}
+
+// submittedEmail maps "#creationId" of a submission created by this call
+// (or a submission id) to its email id.
+func (c *call) submittedEmail(ref string, res *setResult) (string, bool) {
+	cid, ok := strings.CutPrefix(ref, "#")
+	if !ok {
+		return "", false
+	}
+	created, ok := res.Created[cid].(map[string]any)
+	if !ok {
+		return "", false
+	}
+	var s submission
+	found, err := c.h.data.get(c.ctx, c.p.name, typeSubmission, created["id"].(string), &s)
+	return s.EmailID, found && err == nil
+}
+
+func (c *call) submit(acct string, raw json.RawMessage) (*submission, error) {
+	var s submission
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return nil, setErr(SetErrInvalidProps, err.Error())
+	}
+	eid, _ := c.resolveID(s.EmailID)
+	e, err := c.h.ms.Email(c.ctx, acct, mailstore.EmailID(eid))
+	if err != nil {
+		return nil, setErr(SetErrInvalidProps, "no such email", "emailId")
+	}
+	idents, err := c.identities(acct)
+	if err != nil {
+		return nil, err
+	}
+	iid, _ := c.resolveID(s.IdentityID)
+	ident, ok := idents[iid]
+	if !ok {
+		return nil, setErr(SetErrInvalidProps, "no such identity", "identityId")
+	}
+	if s.Envelope == nil {
+		s.Envelope = envelopeOf(e, ident.Email)
+	}
+	if len(s.Envelope.RcptTo) == 0 {
+		return nil, setErr(SetErrNoRecipients, "")
+	}
+	owns, err := c.h.opts.Directory.OwnsAddress(c.ctx, c.p.name, s.Envelope.MailFrom.Email)
+	if err != nil || !owns {
+		return nil, setErr(SetErrForbiddenFrom, "")
+	}
+	rcpts := make([]string, len(s.Envelope.RcptTo))
+	for i, r := range s.Envelope.RcptTo {
+		rcpts[i] = r.Email
+	}
+	rd, err := c.h.ms.Open(c.ctx, acct, e.ID, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rd.Close()
+	if err := c.h.opts.Submitter.Submit(c.ctx, s.Envelope.MailFrom.Email, rcpts, rd); err != nil {
+		return nil, err
+	}
+	if s.ID, err = c.h.data.nextID(c.ctx, acct, typeSubmission, 's'); err != nil {
+		return nil, err
+	}
+	s.IdentityID, s.EmailID, s.ThreadID = iid, string(e.ID), string(e.ThreadID)
+	s.SendAt, s.UndoStatus = utcDate(time.Now()), "final"
+	return &s, c.h.data.put(c.ctx, acct, typeSubmission, s.ID, s)
+}
+
+// envelopeOf builds the envelope from the identity and the To, Cc and
+// Bcc of the email (RFC 8621 section 7).
+func envelopeOf(e *mailstore.Email, from string) *envelope {
+	env := &envelope{MailFrom: address{Email: from}}
+	if e.Parsed == nil {
+		return env
+	}
+	seen := map[string]bool{}
+	m := e.Parsed
+	for _, list := range [][]msgAddr{addrsOf(m.To), addrsOf(m.Cc), addrsOf(m.Bcc)} {
+		for _, a := range list {
+			if a != "" && !seen[strings.ToLower(a)] {
+				seen[strings.ToLower(a)] = true
+				env.RcptTo = append(env.RcptTo, address{Email: a})
+			}
+		}
+	}
+	return env
+}

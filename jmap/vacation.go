@@ -1,0 +1,102 @@
+package jmap
+
+import "encoding/json"
+
+const typeVacation = "VacationResponse"
+
+// vacationResponse is the singleton VacationResponse (RFC 8621 section 8).
+type vacationResponse struct {
+	ID        string  `json:"id"`
+	IsEnabled bool    `json:"isEnabled"`
+	FromDate  *string `json:"fromDate"`
+	ToDate    *string `json:"toDate"`
+	Subject   *string `json:"subject"`
+	TextBody  *string `json:"textBody"`
+	HTMLBody  *string `json:"htmlBody"`
+}
+
+func (c *call) vacation(acct string) (vacationResponse, error) {
+	v := vacationResponse{ID: "singleton"}
+	_, err := c.h.data.get(c.ctx, acct, typeVacation, "singleton", &v)
+	return v, err
+}
+
+func (c *call) vacationGet() (any, error) {
+	var a getArgs
+	if err := c.decode(&a); err != nil {
+		return nil, err
+	}
+	acct, err := c.account(a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := c.vacation(acct)
+	if err != nil {
+		return nil, err
+	}
+	st, err := c.h.data.state(c.ctx, acct, typeVacation)
+	if err != nil {
+		return nil, err
+	}
+	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
+	if a.IDs != nil && !(len(*a.IDs) == 1 && (*a.IDs)[0] == "singleton") {
+		for _, id := range *a.IDs {
+			if id != "singleton" {
+				res.NotFound = append(res.NotFound, id)
+			}
+		}
+	}
+	o, err := filterProps(v, a.Properties)
+	if err != nil {
+		return nil, err
+	}
+	res.List = append(res.List, o)
+	return res, nil
+}
+
+// vacationSet answers VacationResponse/set: only update of "singleton"
+// (RFC 8621 section 8.2).
+func (c *call) vacationSet() (any, error) {
+	var a setArgs
+	if err := c.decode(&a); err != nil {
+		return nil, err
+	}
+	acct, err := c.account(a.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	res := newSetResult(a.AccountID)
+	if res.OldState, err = c.h.data.state(c.ctx, acct, typeVacation); err != nil {
+		return nil, err
+	}
+	for cid := range a.Create {
+		res.NotCreated[cid] = setErr(SetErrSingleton, "")
+	}
+	for _, id := range a.Destroy {
+		res.NotDestroyed[id] = setErr(SetErrSingleton, "")
+	}
+	for id, patch := range a.Update {
+		if id != "singleton" {
+			res.NotUpdated[id] = setErr(SetErrNotFound, "")
+			continue
+		}
+		v, err := c.vacation(acct)
+		if err != nil {
+			return nil, err
+		}
+		b, _ := json.Marshal(patch)
+		if err := json.Unmarshal(b, &v); err != nil {
+			res.NotUpdated[id] = setErr(SetErrInvalidPatch, err.Error())
+			continue
+		}
+		v.ID = "singleton"
+		if err := c.h.data.put(c.ctx, acct, typeVacation, id, v); err != nil {
+			return nil, err
+		}
+		res.Updated[id] = nil
+	}
+	if res.NewState, err = c.h.data.state(c.ctx, acct, typeVacation); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
