@@ -29,6 +29,8 @@ type Config struct {
 	Limits  LimitsConfig  `toml:"limits"`
 	Auth    AuthConfig    `toml:"auth"`
 	DNS     DNSConfig     `toml:"dns"`
+	Relay   RelayConfig   `toml:"relay"`
+	DKIM    DKIMConfig    `toml:"dkim"`
 	Inbound InboundConfig `toml:"inbound"`
 	Logging LoggingConfig `toml:"logging"`
 }
@@ -94,6 +96,34 @@ type DNSConfig struct {
 	// Servers are "host:port" addresses of recursive resolvers, asked in
 	// order. Default: the system's resolver.
 	Servers []string `toml:"servers"`
+}
+
+// RelayConfig names a smarthost that takes all outbound mail instead of
+// the recipients' MX hosts.
+type RelayConfig struct {
+	// Host is "host:port"; empty sends to each domain's MX hosts.
+	Host string `toml:"host"`
+	// ImplicitTLS connects with TLS at once (port 465 style); otherwise
+	// STARTTLS is used when offered.
+	ImplicitTLS bool `toml:"implicit_tls"`
+	// Username and Password authenticate to the relay (over TLS only).
+	Username string `toml:"username"`
+	Password string `toml:"password"`
+}
+
+// DKIMConfig lists the keys outgoing mail is signed with.
+type DKIMConfig struct {
+	Keys []DKIMKey `toml:"keys"`
+}
+
+// DKIMKey signs mail from one domain (RFC 6376).
+type DKIMKey struct {
+	// Domain is the signing domain (d=), Selector the selector (s=).
+	Domain   string `toml:"domain"`
+	Selector string `toml:"selector"`
+	// PrivateKey is a PEM file holding an RSA or Ed25519 key (PKCS #8,
+	// or PKCS #1 for RSA).
+	PrivateKey string `toml:"private_key"`
 }
 
 // InboundConfig sets the sender authentication policy of the inbound
@@ -233,6 +263,16 @@ func (c *Config) validate() error {
 	for _, a := range c.DNS.Servers {
 		if _, _, err := net.SplitHostPort(a); err != nil {
 			return fmt.Errorf("key %q: bad address %q: %w", "dns.servers", a, err)
+		}
+	}
+	if c.Relay.Host != "" {
+		if _, _, err := net.SplitHostPort(c.Relay.Host); err != nil {
+			return fmt.Errorf("key %q: bad address %q: %w", "relay.host", c.Relay.Host, err)
+		}
+	}
+	for i, k := range c.DKIM.Keys {
+		if k.Domain == "" || k.Selector == "" || k.PrivateKey == "" {
+			return fmt.Errorf("key \"dkim.keys\" entry %d: domain, selector and private_key are required", i+1)
 		}
 	}
 	for _, n := range c.Listen.TrustedProxyNets {

@@ -72,7 +72,7 @@ func buildServer(t *testing.T) string {
 // (address "127.0.0.1:0"); the addresses are read back from the log lines
 // the server writes for its listeners.
 func startServer(t *testing.T, bin string, accounts map[string]string,
-	plaintext bool) *serverProcess {
+	plaintext bool, extraConfig ...string) *serverProcess {
 	t.Helper()
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
@@ -90,7 +90,7 @@ managesieve = "127.0.0.1:0"
 allow_plaintext = %t
 [dns]
 servers = [%q]
-`, plaintext, startDNS(t))
+`, plaintext, startDNS(t)) + strings.Join(extraConfig, "\n")
 	cfgPath := filepath.Join(dir, "config.toml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o600); err != nil {
 		t.Fatal(err)

@@ -77,8 +77,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch rest[0] {
 	case "account":
 		return accountCommand(ctx, cfg, rest[1:], stdout)
-	case "export", "import", "migrate":
-		return fmt.Errorf("%s: not available in this release (export, import and migrations come with the migrate package)", rest[0])
+	case "export", "import":
+		if len(rest) != 2 {
+			break
+		}
+		if rest[0] == "export" {
+			return exportCommand(ctx, cfg, rest[1], stdout, log)
+		}
+		return importCommand(ctx, cfg, rest[1], stdout, log)
+	case "migrate":
+		return migrateCommand(ctx, cfg, stdout, log)
 	}
 	fmt.Fprint(stderr, usage)
 	return errUsage

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulwarkmail/bulwark/imap"
 	"github.com/bulwarkmail/bulwark/mailauth"
+	"github.com/bulwarkmail/bulwark/queue"
 	"github.com/bulwarkmail/bulwark/sieve"
 	"github.com/bulwarkmail/bulwark/sieve/managesieve"
 	"github.com/bulwarkmail/bulwark/smtp"
@@ -36,20 +37,34 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	services, err := buildServices(cfg, b, tlsConfig, log)
+	res := newResolver(cfg.DNS)
+	q, err := newQueue(ctx, cfg, b, res, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		if err := q.Shutdown(sctx); err != nil {
+			log.Warn("shutdown", "service", "queue", "err", err)
+		}
+	}()
+	services, err := buildServices(cfg, b, tlsConfig, res, q, log)
 	if err != nil {
 		return err
 	}
 	return runServices(ctx, services, log)
 }
 
-func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]service, error) {
+func buildServices(cfg Config, b *backend, tc *tls.Config, res mailauth.Resolver,
+	q *queue.Queue, log *slog.Logger) ([]service, error) {
 	var out []service
 	// Each account's active Sieve script files what arrives for it.
 	route := &smtp.SieveRoute{
 		Store:    b.mail,
 		Scripts:  b.sieve,
 		Tracker:  sieve.NewTracker(b.kv, sieve.TrackerOptions{}),
+		Outgoing: q,
 		Hostname: cfg.Hostname,
 		Logger:   log.With("service", "sieve"),
 	}
@@ -57,7 +72,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 	if cfg.Inbound.CheckAuth {
 		check := &smtp.AuthCheck{
 			Verifier: &mailauth.Verifier{
-				Resolver: newResolver(cfg.DNS),
+				Resolver: res,
 				Hostname: cfg.Hostname,
 				Logger:   log.With("service", "mailauth"),
 			},
@@ -84,6 +99,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 			AllowInsecureAuth:   cfg.Auth.AllowPlaintext,
 			Directory:           b.dir,
 			Delivery:            &smtp.StoreDelivery{Store: b.mail, Route: route.Route, Logger: log},
+			Relay:               q,
 			MaxMessageSize:      cfg.Limits.MaxMessageSize,
 			MaxRecipients:       cfg.Limits.MaxRecipients,
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,
@@ -128,6 +144,13 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, log *slog.Logger) ([]
 			return nil, fmt.Errorf("managesieve: %w", err)
 		}
 		out = append(out, service{"managesieve", addr, srv.Serve, srv.Shutdown})
+	}
+	if addr := cfg.Listen.HTTP; addr != "" {
+		svc, err := jmapService(cfg, b, q, log)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, svc)
 	}
 	l := cfg.Listen
 	err := errors.Join(

@@ -41,6 +41,10 @@
 //     (ErrNo8BitMIME); an address that needs SMTPUTF8 fails with 553
 //     5.6.7 (ErrNoSMTPUTF8). Converted content breaks DKIM signatures
 //     made over the 8-bit form.
+//   - A session that ended its transaction cleanly stays open for
+//     Options.IdleTimeout and carries the next message to the same host
+//     with the same TLS demands; Close ends idle sessions. A session the
+//     remote closed meanwhile is replaced by a new one.
 //   - With CHUNKING the stored bytes are sent as one BDAT LAST chunk;
 //     with DATA lines are dot-stuffed and ended with CRLF.
 //
@@ -51,7 +55,6 @@
 //     2.2.2).
 //   - TLS report figures are kept in memory until the host takes them
 //     (queue.SendTLSReports mails them); they do not survive a restart.
-//   - Reusing a connection for several messages.
 //   - Falling back to plain text after a failed opportunistic STARTTLS
 //     on the same host; the next host is tried instead.
 package client

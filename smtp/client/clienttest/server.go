@@ -57,6 +57,9 @@ type Server struct {
 	msgs     []Received
 	sessions int
 	peak     int
+	conns    map[net.Conn]bool
+	closed   bool
+	accepted int
 	l        net.Listener
 	wg       sync.WaitGroup
 }
@@ -90,9 +93,32 @@ func (s *Server) Start() (string, error) {
 // Port returns the listening port.
 func (s *Server) Port() int { return s.l.Addr().(*net.TCPAddr).Port }
 
-// Close stops the server and waits for its connections.
+// Connections returns how many connections the server has taken.
+func (s *Server) Connections() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.accepted
+}
+
+// DropConnections closes the open connections, as a server does with
+// idle clients, and keeps listening.
+func (s *Server) DropConnections() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for c := range s.conns {
+		c.Close()
+	}
+}
+
+// Close stops the server, closes its connections and waits for them.
 func (s *Server) Close() {
 	s.l.Close()
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
 	s.wg.Wait()
 }
 
@@ -123,12 +149,22 @@ func (s *Server) Peak() int {
 func (s *Server) serve(c net.Conn) {
 	defer c.Close()
 	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
 	s.sessions++
+	s.accepted++
 	s.peak = max(s.peak, s.sessions)
+	if s.conns == nil {
+		s.conns = map[net.Conn]bool{}
+	}
+	s.conns[c] = true
 	s.mu.Unlock()
 	defer func() {
 		s.mu.Lock()
 		s.sessions--
+		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
 	c.SetDeadline(time.Now().Add(30 * time.Second))

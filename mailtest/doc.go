@@ -1,0 +1,64 @@
+// Package mailtest runs an in-process mail server for the unit tests of
+// applications that send or read mail, in the spirit of net/http/httptest.
+//
+// NewServer starts, on random 127.0.0.1 ports, an SMTP server (no AUTH,
+// plain text), a submission server (AUTH PLAIN and LOGIN allowed without
+// TLS) and an IMAP server over one in-memory mail store, and closes them
+// when the test ends. A test creates accounts, lets the application send
+// with its own SMTP code, then asserts on what arrived:
+//
+//	srv := mailtest.NewServer(t)
+//	srv.AddAccount("alice@example.test", "pw")
+//	sendWelcome(srv.SMTPAddr(), "alice@example.test") // the code under test
+//	msg := srv.WaitMessage(t, "alice@example.test", 5*time.Second)
+//	if msg.Subject() != "Welcome" { t.Errorf("Subject = %q", msg.Subject()) }
+//
+// A Message carries the envelope, the header, the decoded text and HTML
+// bodies, the attachments, the raw bytes and the sender authentication
+// results. Put stores fixtures straight into a mailbox for applications
+// that read mail over IMAP. Start and Close run the same server outside a
+// test.
+//
+// Beyond what arrives for local accounts:
+//   - Outbound: mail for domains without an account (from loopback on
+//     the SMTP port, or submitted with AUTH) is recorded by the server's
+//     relay instead of sent (Outbound, WaitOutbound).
+//   - FailRecipient and FailRecipientN make chosen recipients answer a
+//     temporary or permanent reply at RCPT TO.
+//   - DNS is a fake resolver (go-mockdns underneath) that the inbound
+//     server's sender authentication reads: a test publishes SPF, DKIM
+//     (PublishDKIM returns a Signer), DMARC, MX, A, PTR and MTA-STS
+//     records and asserts the SPF, DKIM and DMARC results of the mail
+//     its application sends.
+//   - AddRemoteMX simulates the mail host of a remote domain, published
+//     in the fake DNS, that answers scripted replies per stage
+//     (greylisting 4xx then success, 5xx, a refused greeting) or fails
+//     the TLS handshake (BreakTLS); PublishMTASTS serves an MTA-STS
+//     policy that HTTPClient fetches. An application's SMTP client
+//     reaches them with the fake DNS and RemotePort.
+//   - Clock is a controllable time source for code with a Now option:
+//     a queue given Now = clock.Now and clock.OnMove(queue.Wake) walks
+//     its retry schedule and expiry as fast as the test advances it.
+//   - NewServerTLS adds STARTTLS and implicit TLS listeners with a
+//     throwaway certificate that ClientTLSConfig trusts.
+//
+// Standards, through the packages underneath: SMTP (RFC 5321) and
+// submission (RFC 6409) from package smtp, IMAP4rev2 (RFC 9051) from
+// package imap, SPF (RFC 7208), DKIM (RFC 6376, RFC 8463 for Ed25519),
+// DMARC (RFC 7489) and Authentication-Results (RFC 8601) from package
+// mailauth; this package serves MTA-STS policies (RFC 8461, section 3).
+//
+// Not yet:
+//   - Outbound mail is recorded, not run through package queue: the queue
+//     with its retries and notifications is for the test to wire to
+//     RemoteMX hosts and Clock itself.
+//   - Messages stored another way than SMTP delivery (Put, IMAP APPEND)
+//     are not returned by Messages and WaitMessage, which watch SMTP
+//     deliveries; Store gives access to them.
+//   - Scripted replies are one line each, and a RemoteMX cannot drop the
+//     connection mid-transaction or answer slowly.
+//   - All remote hosts share RemotePort, each on its own loopback address
+//     (127.0.0.2 up, 200 at most): clients that cannot set the SMTP port
+//     of MX hosts cannot reach them.
+//   - No DANE (TLSA records need DNSSEC, which the fake DNS does not sign).
+package mailtest

@@ -1,0 +1,54 @@
+// Package migrate moves a Bulwark server's data between stores and in and
+// out of other servers: Export writes a whole server (or chosen accounts)
+// to a folder in a documented, versioned format, and Import reads it into
+// an empty store of any adapter (memory, bolt, SQL), so that moving from
+// the embedded store to PostgreSQL is an export and an import. The format
+// is described in FORMAT.md beside this file; its version is
+// FormatVersion.
+//
+// Import refuses a target that holds accounts or principals unless
+// ImportOptions.Merge is set. It records its progress in the target's KV
+// (space "migrate_import": the export's id, the directory step, and per
+// account the messages done and whether the account is finished), so that
+// running it again after a crash resumes where it stopped.
+//
+// For users coming from other servers, ImportMaildir reads a Maildir++
+// tree (Dovecot, Courier), ImportMbox an mbox file (RFC 4155; mboxrd or
+// mboxo quoting), and ExportMaildir writes an account as Maildir++.
+//
+// # What a round trip keeps
+//
+// Export and Import keep: principals (type, names, addresses, quota,
+// roles, groups and members), their password hashes and app password
+// hashes, the local domains; mailboxes with their names, hierarchy,
+// roles, subscriptions and sort orders; each email once with its exact
+// bytes, keywords, received date (as whole seconds) and every mailbox
+// holding it; account quotas; Sieve scripts and which one is active.
+//
+// UIDs, UIDVALIDITY and MODSEQs are recorded in the export but drawn
+// anew by the target: mailstore has no call to create an email with a
+// given UID or a mailbox with a given UIDVALIDITY. An email keeps its
+// place in the UID order of the first mailbox holding it; in the others
+// it may move. IMAP clients see new UIDVALIDITY values and fetch the
+// mailboxes again, as RFC 9051 section 2.3.1.1 requires of them.
+//
+// # Standards
+//
+//   - RFC 5322: messages are written and read as they were stored.
+//   - RFC 4155: the mbox format; the "From " line's date becomes the
+//     received date.
+//   - Maildir and Maildir++ conventions (cur, new, ":2," info flags,
+//     ".Folder.Sub" folders, Dovecot's dovecot-keywords file).
+//
+// # Not yet
+//
+//   - Preserving UIDs, UIDVALIDITY, UIDNEXT and MODSEQs (needs a
+//     mailstore call, see above).
+//   - The mail queue, identities and vacation settings are not exported.
+//   - Layout migrations (plan, apply, verify) on store.Migrator.
+//   - Maildir folder names in modified UTF-7 are taken as they are;
+//     mailbox names holding "." cannot be written as Maildir++.
+//   - A resumed import may store a second copy of a message whose bytes
+//     occur several times in one account and that was imported after the
+//     last checkpoint.
+package migrate
