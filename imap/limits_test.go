@@ -28,7 +28,7 @@ func TestMalformedInput(t *testing.T) {
 		{"out of range", "a FETCH 7 FLAGS\r\n", "a BAD"},
 		{"unknown command", "a XYZZY\r\n", "a BAD"},
 		{"unknown fetch item", "a FETCH 1 (FLAGZ)\r\n", "a BAD"},
-		{"huge sync literal", "a APPEND INBOX {99999999999}\r\n", "a BAD [TOOBIG]"},
+		{"huge sync literal", "a APPEND INBOX {99999999999}\r\n", "a NO [TOOBIG]"},
 		{"too deep", "a SEARCH " + strings.Repeat("(", 20) + "ALL" + strings.Repeat(")", 20) + "\r\n",
 			"a BAD [LIMIT]"},
 		{"line too long", "a SELECT " + strings.Repeat("x", 2000) + "\r\n", "a BAD [TOOBIG]"},

@@ -130,8 +130,15 @@ func (s *session) handleReadError(cmd *command, err error) bool {
 		c.log.Warn("imap read failed", "err", err)
 		return false
 	}
+	// A synchronizing literal over the limit was never sent: answer NO
+	// [TOOBIG] as RFC 7889 (section 3) asks of APPEND, not BAD.
+	status := " BAD "
+	if errors.Is(err, wire.ErrLiteralTooBig) && c.dec.RefusedSyncLiteral() {
+		status = " NO "
+		s.badCount--
+	}
 	ok := c.dec.Skip()
-	c.enc.Raw(tag).Raw(" BAD ")
+	c.enc.Raw(tag).Raw(status)
 	if code != "" {
 		c.enc.Raw("[").Raw(code).Raw("] ")
 	}

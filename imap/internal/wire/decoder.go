@@ -448,6 +448,13 @@ func (d *Decoder) List(depth int, item func() error) error {
 // Skip discards the rest of a bad command. It returns false when the
 // connection cannot continue: a synchronising literal was announced and
 // refused, so the client is waiting, or the stream failed.
+// RefusedSyncLiteral reports whether the last error was a synchronizing
+// literal refused before the client sent it: the command is then well
+// formed, and the refusal is a NO rather than a BAD.
+func (d *Decoder) RefusedSyncLiteral() bool {
+	return d.lastLit != nil && !d.lastLit.NonSync
+}
+
 func (d *Decoder) Skip() bool {
 	if li := d.lastLit; li != nil {
 		d.lastLit = nil
