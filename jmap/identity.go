@@ -2,7 +2,6 @@ package jmap
 
 import (
 	"encoding/json"
-	"sort"
 )
 
 const typeIdentity = "Identity"
@@ -75,29 +74,7 @@ func (c *call) identityGet() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	if a.IDs != nil {
-		ids = *a.IDs
-	} else {
-		for id := range all {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-	}
-	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
-	for _, id := range ids {
-		ident, ok := all[id]
-		if !ok {
-			res.NotFound = append(res.NotFound, id)
-			continue
-		}
-		o, err := filterProps(ident, a.Properties)
-		if err != nil {
-			return nil, err
-		}
-		res.List = append(res.List, o)
-	}
-	return res, nil
+	return answerGet(a, st, all, sortedIDs(all), nil)
 }
 
 // identitySet answers Identity/set (RFC 8621 section 6.3): the email of

@@ -141,26 +141,10 @@ func (c *call) sieveGet() (any, error) {
 		byID[s.ID] = s
 		ids = append(ids, s.ID)
 	}
-	if a.IDs != nil {
-		ids = *a.IDs
-	}
-	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
-	for _, id := range ids {
-		s, ok := byID[id]
-		if !ok {
-			res.NotFound = append(res.NotFound, id)
-			continue
-		}
-		if s.BlobID, err = c.scriptBlob(acct, s.Name); err != nil {
-			return nil, err
-		}
-		o, err := filterProps(s, a.Properties)
-		if err != nil {
-			return nil, err
-		}
-		res.List = append(res.List, o)
-	}
-	return res, nil
+	return answerGet(a, st, byID, ids, func(s *sieveScript) (err error) {
+		s.BlobID, err = c.scriptBlob(acct, s.Name)
+		return err
+	})
 }
 
 // sieveValidate answers SieveScript/validate (RFC 9661 section 2.5).

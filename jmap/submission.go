@@ -2,7 +2,6 @@ package jmap
 
 import (
 	"encoding/json"
-	"sort"
 	"strings"
 	"time"
 
@@ -53,33 +52,15 @@ func (c *call) submissionGet() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	var ids []string
-	if a.IDs != nil {
-		ids = *a.IDs
-	} else {
-		for id := range raw {
-			ids = append(ids, id)
-		}
-		sort.Strings(ids)
-	}
-	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
-	for _, id := range ids {
-		b, ok := raw[id]
-		if !ok {
-			res.NotFound = append(res.NotFound, id)
-			continue
-		}
+	all := make(map[string]submission, len(raw))
+	for id, b := range raw {
 		var s submission
 		if err := json.Unmarshal(b, &s); err != nil {
 			return nil, err
 		}
-		o, err := filterProps(s, a.Properties)
-		if err != nil {
-			return nil, err
-		}
-		res.List = append(res.List, o)
+		all[id] = s
 	}
-	return res, nil
+	return answerGet(a, st, all, sortedIDs(all), nil)
 }
 
 type submissionSetArgs struct {
