@@ -14,7 +14,7 @@ import (
 // checkConsistency verifies the invariants that tie the records of an
 // account together: mailbox counts match their entries, every entry's
 // email links back to it, usage matches the emails, and every email is in
-// its thread.
+// its thread, and the full-text index agrees with the emails.
 func checkConsistency(t testing.TB, f *fixture) {
 	t.Helper()
 	err := f.view(f.ctx, f.acct, func(tx store.Tx, a accountRec) error {
@@ -31,6 +31,13 @@ func checkConsistency(t testing.TB, f *fixture) {
 		}
 		if a.messages != int64(len(emails)) || a.bytes != bytes {
 			t.Errorf("usage %d/%d, records %d/%d", a.messages, a.bytes, len(emails), bytes)
+		}
+		var ir IndexReport
+		if err := checkIndex(tx, a.num, &ir); err != nil {
+			return err
+		}
+		if len(ir.Problems) > 0 {
+			t.Errorf("full-text index: %v", ir.Problems)
 		}
 		links := 0
 		err = tx.Scan(spaceMailbox, store.Prefix(newKey(a.num)), func(k, v []byte) error {

@@ -30,8 +30,8 @@
 // refuses a store of another layout. Records start with a format byte.
 // Numbers in keys are big-endian so that keys sort by number: ms_uid sorts
 // a mailbox's entries by UID, ms_modseq by MODSEQ (for CONDSTORE),
-// ms_change the change log by MODSEQ, ms_term the full-text index by word,
-// then email.
+// ms_change the change log by MODSEQ, ms_posting the full-text index by
+// word, then by chunk of email numbers (see terms.go).
 //
 // # Search
 //

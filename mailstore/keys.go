@@ -28,8 +28,9 @@ import (
 //	ms_change      a q kind id               -> change record
 //	ms_thread      a t                       -> thread record
 //	ms_thread_key  a hash(message-id)        -> t
-//	ms_term        a term 0x00 e             -> field bits
-//	ms_doc_terms   a e                       -> terms of email e
+//	ms_posting     a term 0x00 c             -> emails of chunk c holding term
+//	ms_term_pending a e                      -> postings of e not merged yet
+//	ms_doc_terms   a e                       -> terms of email e, with fields
 //	ms_acct_blob   a blob hash               -> references from account a
 //
 // Blob reference counts live in the spaces of store.BlobRefs, shared with
@@ -48,7 +49,8 @@ const (
 	spaceChange      store.Space = "ms_change"
 	spaceThread      store.Space = "ms_thread"
 	spaceThreadKey   store.Space = "ms_thread_key"
-	spaceTerm        store.Space = "ms_term"
+	spacePosting     store.Space = "ms_posting"
+	spaceTermPending store.Space = "ms_term_pending"
 	spaceDocTerms    store.Space = "ms_doc_terms"
 	spaceAcctBlob    store.Space = "ms_acct_blob"
 )
@@ -59,7 +61,7 @@ const (
 // store.ErrLayoutTooNew or store.ErrNeedsMigration.
 const (
 	LayoutComponent = "mailstore"
-	LayoutCurrent   = 1
+	LayoutCurrent   = 2
 )
 
 // layoutVersions gives the layout version of each space this release
@@ -68,7 +70,7 @@ var layoutVersions = map[store.Space]byte{
 	spaceAccount: 1, spaceCounter: 1, spaceMailbox: 1, spaceMailboxName: 1,
 	spaceEmail: 1, spaceParsed: 1, spaceUID: 1, spaceModSeq: 1,
 	spaceVanished: 1, spaceChange: 1, spaceThread: 1, spaceThreadKey: 1,
-	spaceTerm: 1, spaceDocTerms: 1, spaceAcctBlob: 1,
+	spacePosting: 1, spaceTermPending: 1, spaceDocTerms: 2, spaceAcctBlob: 1,
 }
 
 // LayoutVersion returns the layout version this release writes in a space

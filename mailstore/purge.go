@@ -15,14 +15,22 @@ type PurgeStats struct {
 	Changes, Vanished int
 	// Blobs counts the blobs deleted.
 	Blobs int
+	// Indexed counts the emails whose full-text postings were merged.
+	Indexed int
 }
 
-// purgeBatch caps the keys one purge transaction deletes.
-const purgeBatch = 5000
+// purgeBatch caps the keys one purge transaction deletes, and mergeBatch
+// the emails whose postings one transaction merges.
+const (
+	purgeBatch = 5000
+	mergeBatch = 512
+)
 
 // Purge is the maintenance task the host runs on a schedule: it trims the
 // change log and the expunged UIDs older than Options.ChangeRetention
-// (clients with an older state then get ErrChangesTrimmed), then sweeps
+// (clients with an older state then get ErrChangesTrimmed), merges the
+// full-text postings still pending and drops those of destroyed emails,
+// then sweeps
 // the blob store with store.BlobRefs: a blob no reference has counted for
 // Options.BlobGrace is deleted, be it a message no email holds any more
 // or one whose delivery failed after writing it. Other packages keeping
@@ -37,6 +45,9 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 		if err := s.trimAccount(ctx, acct, &st); err != nil && !errors.Is(err, ErrNotFound) {
 			return st, err
 		}
+		if err := s.mergeAccountPostings(ctx, acct, &st); err != nil && !errors.Is(err, ErrNotFound) {
+			return st, err
+		}
 	}
 	st.Blobs, err = store.BlobRefs{}.Sweep(ctx, s.kv, s.blobs, store.SweepOptions{
 		Grace: s.opts.BlobGrace, Now: s.opts.Now, Logger: s.log})
@@ -44,7 +55,7 @@ func (s *Store) Purge(ctx context.Context) (PurgeStats, error) {
 		return st, fmt.Errorf("purge: %w", err)
 	}
 	s.log.Info("mailstore purge", "changes", st.Changes, "vanished", st.Vanished,
-		"blobs", st.Blobs)
+		"blobs", st.Blobs, "indexed", st.Indexed)
 	return st, nil
 }
 
@@ -156,4 +167,27 @@ func trimVanished(tx store.Tx, a uint32, upTo uint64) (int, error) {
 		n += len(keys)
 	}
 	return n, nil
+}
+
+// mergeAccountPostings merges an account's pending postings, a batch per
+// transaction.
+func (s *Store) mergeAccountPostings(ctx context.Context, account string, st *PurgeStats) error {
+	for {
+		var n int
+		err := s.kv.Update(ctx, func(tx store.Tx) error {
+			a, err := getAccount(tx, account)
+			if err != nil {
+				return err
+			}
+			n, err = mergePostings(tx, a.num, mergeBatch)
+			return err
+		})
+		if err != nil {
+			return fmt.Errorf("purge: merge postings of %s: %w", account, err)
+		}
+		st.Indexed += n
+		if n < mergeBatch {
+			return nil
+		}
+	}
 }

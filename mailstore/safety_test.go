@@ -166,7 +166,9 @@ func TestDeliveryAllOrNothing(t *testing.T) {
 			if err == nil {
 				t.Fatal("Deliver with failing blob store succeeded")
 			}
-			for _, sp := range []store.Space{spaceTerm, spaceThread, spaceParsed, spaceChange} {
+			failing := []store.Space{spaceDocTerms, spaceTermPending, spaceThread,
+				spaceParsed, spaceChange}
+			for _, sp := range failing {
 				fkv.fail(sp)
 				ds, err := f.Deliver(f.ctx, strings.NewReader(msg("lost "+string(sp))),
 					time.Time{}, []Recipient{{Account: f.acct}})
@@ -189,8 +191,9 @@ func TestDeliveryAllOrNothing(t *testing.T) {
 				t.Errorf("changes after failures: %+v", ch)
 			}
 			checkConsistency(t, f)
-			if n := blobCount(t, f); n != 5 {
-				t.Fatalf("%d blobs, want 5 before purge", n)
+			// The first message's blob and one per failed delivery.
+			if n := blobCount(t, f); n != 1+len(failing) {
+				t.Fatalf("%d blobs, want %d before purge", n, 1+len(failing))
 			}
 			// The first sweep notes the unreferenced blobs, a sweep past
 			// the grace period deletes them.
@@ -202,9 +205,9 @@ func TestDeliveryAllOrNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if st.Blobs != 4 || blobCount(t, f) != 1 {
-				t.Errorf("purge removed %d blobs, %d left; want 4 and 1",
-					st.Blobs, blobCount(t, f))
+			if st.Blobs != len(failing) || blobCount(t, f) != 1 {
+				t.Errorf("purge removed %d blobs, %d left; want %d and 1",
+					st.Blobs, blobCount(t, f), len(failing))
 			}
 			ent := f.list(f.inbox)
 			rc, err := f.Open(f.ctx, f.acct, ent[0].EmailID, 0, -1)

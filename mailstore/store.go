@@ -220,7 +220,7 @@ func (s *Store) DeleteAccount(ctx context.Context, account string) error {
 		prefix := newKey(rec.num)
 		for _, sp := range []store.Space{spaceMailbox, spaceMailboxName, spaceEmail,
 			spaceParsed, spaceUID, spaceModSeq, spaceVanished, spaceChange,
-			spaceThread, spaceThreadKey, spaceTerm, spaceDocTerms, spaceAcctBlob,
+			spaceThread, spaceThreadKey, spacePosting, spaceTermPending, spaceDocTerms, spaceAcctBlob,
 			spaceCounter} {
 			if err := deletePrefix(tx, sp, prefix); err != nil {
 				return err

@@ -7,51 +7,145 @@ import (
 	"github.com/bulwarkmail/bulwark/store"
 )
 
-// termKey is the ms_term key of a word in email e.
-func termKey(a uint32, term string, e uint64) key {
-	return newKey(a).str(term).byte(0).u64(e)
+// The full-text index has two parts. Each email's words, with the fields
+// they were found in, are one record in ms_doc_terms, written with the
+// email. The postings in ms_posting map a word to the emails holding it,
+// a chunk of email numbers per key; they are brought up to date in
+// batches rather than with each email, because writing one key per word
+// of every message multiplies a delivery's writes a thousandfold. An
+// email whose postings are not merged yet is listed in ms_term_pending,
+// and searches read its word list directly.
+
+// mergeEvery makes every email number divisible by it merge the pending
+// postings of its account: searches then never read the word lists of
+// more than about that many emails.
+const mergeEvery = 128
+
+// Operations of a pending email.
+const (
+	pendingAdd    byte = 1 // words to add to the postings
+	pendingRemove byte = 2 // email destroyed: words to take out
+)
+
+// docTerm is a word of an email and the fields it occurs in.
+type docTerm struct {
+	term   string
+	fields byte
 }
 
-// indexTerms adds the words of email e to the full-text index and keeps
-// the list so that destroying the email can take them out.
-func (w *writer) indexTerms(e uint64, terms map[string]byte) error {
-	a := w.acct.num
+// encodeDocTerms encodes the word list of an email: sorted words, each
+// stored as the length of the prefix it shares with the previous word
+// and the rest, followed by its field bits.
+func encodeDocTerms(terms map[string]byte) []byte {
 	list := make([]string, 0, len(terms))
 	for t := range terms {
 		list = append(list, t)
 	}
 	sort.Strings(list)
-	for _, t := range list {
-		if err := w.tx.Put(spaceTerm, termKey(a, t, e), []byte{terms[t]}); err != nil {
-			return err
-		}
-	}
 	var d enc
-	d.byte(1)
-	d.strs(list)
-	return w.tx.Put(spaceDocTerms, emailKey(a, e), d.b)
+	d.byte(2)
+	d.uvarint(uint64(len(list)))
+	prev := ""
+	for _, t := range list {
+		n := sharedPrefix(prev, t)
+		d.uvarint(uint64(n))
+		d.str(t[n:])
+		d.byte(terms[t])
+		prev = t
+	}
+	return d.b
 }
 
+func sharedPrefix(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
+}
+
+// decodeDocTerms calls fn with each word of an encoded word list, in
+// order; the word is valid only during the call.
+func decodeDocTerms(b []byte, fn func(term []byte, fields byte)) error {
+	d := dec{b: b}
+	d.version(2)
+	n := d.uvarint()
+	if n > uint64(len(d.b)) {
+		d.fail()
+	}
+	var cur []byte
+	for i := uint64(0); i < n && d.err == nil; i++ {
+		keep := d.uvarint()
+		rest := d.uvarint()
+		if keep > uint64(len(cur)) || rest > uint64(len(d.b)) {
+			d.fail()
+			break
+		}
+		cur = append(cur[:keep], d.raw(int(rest))...)
+		f := d.byte()
+		if d.err == nil {
+			fn(cur, f)
+		}
+	}
+	return d.err
+}
+
+func pendingKey(a uint32, e uint64) key { return emailKey(a, e) }
+
+// indexTerms records the words of email e and marks it pending, merging
+// the account's pending postings when e falls on mergeEvery.
+func (w *writer) indexTerms(e uint64, terms map[string]byte) error {
+	a := w.acct.num
+	if err := w.tx.Put(spaceDocTerms, emailKey(a, e), encodeDocTerms(terms)); err != nil {
+		return err
+	}
+	if err := w.tx.Put(spaceTermPending, pendingKey(a, e), []byte{pendingAdd}); err != nil {
+		return err
+	}
+	if e%mergeEvery == 0 {
+		_, err := mergePostings(w.tx, a, 0)
+		return err
+	}
+	return nil
+}
+
+// unindexTerms takes email e out of the index: at once when its postings
+// were never merged, else at the next merge.
 func (w *writer) unindexTerms(e uint64) error {
 	a := w.acct.num
-	b, err := w.tx.Get(spaceDocTerms, emailKey(a, e))
-	if errors.Is(err, store.ErrNotFound) {
+	op, err := w.tx.Get(spaceTermPending, pendingKey(a, e))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+	case err != nil:
+		return err
+	case len(op) == 1 && op[0] == pendingAdd:
+		if err := w.tx.Delete(spaceTermPending, pendingKey(a, e)); err != nil {
+			return err
+		}
+		return w.tx.Delete(spaceDocTerms, emailKey(a, e))
+	default:
+		return nil
+	}
+	if _, err := w.tx.Get(spaceDocTerms, emailKey(a, e)); isNotFound(err) {
 		return nil
 	} else if err != nil {
 		return err
 	}
-	d := dec{b: b}
-	d.version(1)
-	list := d.strs()
-	if d.err != nil {
-		return d.err
+	return w.tx.Put(spaceTermPending, pendingKey(a, e), []byte{pendingRemove})
+}
+
+// docTerms reads the indexed words of email e, with their fields, into
+// terms.
+func (w *writer) docTerms(e uint64, terms map[string]byte) error {
+	b, err := w.tx.Get(spaceDocTerms, emailKey(w.acct.num, e))
+	if isNotFound(err) {
+		return nil
+	} else if err != nil {
+		return err
 	}
-	for _, t := range list {
-		if err := w.tx.Delete(spaceTerm, termKey(a, t, e)); err != nil {
-			return err
-		}
-	}
-	return w.tx.Delete(spaceDocTerms, emailKey(a, e))
+	return decodeDocTerms(b, func(t []byte, f byte) { terms[string(t)] = f })
 }
 
 // emailSet is a set of email numbers as a bitmap: an account's numbers
@@ -78,47 +172,4 @@ func (es emailSet) and(other emailSet) emailSet {
 		es[i] &= other[i]
 	}
 	return es
-}
-
-// searchTerm returns the emails holding a word starting with prefix in
-// one of the fields.
-func searchTerm(tx store.Tx, a uint32, prefix string, fields byte) (emailSet, error) {
-	out := emailSet{}
-	p := newKey(a).str(prefix)
-	err := tx.Scan(spaceTerm, store.Prefix(p), func(k, v []byte) error {
-		if len(k) < len(p)+9 || len(v) != 1 || v[0]&fields == 0 {
-			return nil
-		}
-		out.add(be64(k[len(k)-8:]))
-		return nil
-	})
-	return out, err
-}
-
-// docTerms reads the indexed words of email e, with their fields, into
-// terms.
-func (w *writer) docTerms(e uint64, terms map[string]byte) error {
-	a := w.acct.num
-	b, err := w.tx.Get(spaceDocTerms, emailKey(a, e))
-	if isNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
-	}
-	d := dec{b: b}
-	d.version(1)
-	list := d.strs()
-	if d.err != nil {
-		return d.err
-	}
-	for _, t := range list {
-		v, err := w.tx.Get(spaceTerm, termKey(a, t, e))
-		if err != nil {
-			return err
-		}
-		if len(v) == 1 {
-			terms[t] = v[0]
-		}
-	}
-	return nil
 }

@@ -16,6 +16,21 @@
 // tree (Dovecot, Courier), ImportMbox an mbox file (RFC 4155; mboxrd or
 // mboxo quoting), and ExportMaildir writes an account as Maildir++.
 //
+// # Layout migrations
+//
+// A release that changes how records are stored ships a step that
+// rewrites the old form in place (store.Migrator): PlanLayout says what
+// would change (steps, records, an estimate timed on a trial batch that
+// is rolled back: the dry run), ApplyLayout runs the steps in batches,
+// each a transaction with its checkpoint, so that a run killed midway
+// resumes where it stopped, reporting progress through a callback and the
+// logger, and VerifyLayout reads everything back through mailstore's API.
+// A store written by a newer release is refused (store.ErrLayoutTooNew).
+// The steps run offline: mailstore.New refuses a store whose layout is
+// not current. Layout 2 of the mailstore keeps the full-text index as
+// chunked postings instead of one key per word and email; the fixture in
+// testdata is a store of layout 1 that the tests migrate.
+//
 // # What a round trip keeps
 //
 // Export and Import keep: principals (type, names, addresses, quota,
@@ -45,7 +60,8 @@
 //   - Preserving UIDs, UIDVALIDITY, UIDNEXT and MODSEQs (needs a
 //     mailstore call, see above).
 //   - The mail queue, identities and vacation settings are not exported.
-//   - Layout migrations (plan, apply, verify) on store.Migrator.
+//   - Layout steps migrate the whole store at once, not account by
+//     account while the others are served.
 //   - Maildir folder names in modified UTF-7 are taken as they are;
 //     mailbox names holding "." cannot be written as Maildir++.
 //   - A resumed import may store a second copy of a message whose bytes

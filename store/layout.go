@@ -66,20 +66,26 @@ func (l Layout) SetVersion(tx Tx, version int) error {
 
 // Step upgrades a store's layout from From to From+1.
 type Step struct {
-	// Name says what the step does, for logs.
+	// Name says what the step does, for logs and plans.
 	Name string
 
 	// From is the layout the step starts from.
 	From int
 
+	// Count, when set, returns the number of records the step has left
+	// to rewrite: Plan reports it and progress is measured against it.
+	// It may read the whole of the data the step rewrites.
+	Count func(ctx context.Context, tx Tx) (int64, error)
+
 	// Run migrates one batch of data inside tx, starting after cursor
 	// (nil on the first call), and returns the cursor to resume from, or
-	// nil once the step is complete. Each call runs in its own
-	// transaction, which also saves the returned cursor, so a step
-	// interrupted by a crash resumes where it stopped. A batch should be
-	// bounded (a few hundred keys). Run may be called again with the same
-	// cursor if its transaction is retried.
-	Run func(ctx context.Context, tx Tx, cursor []byte) (next []byte, err error)
+	// nil once the step is complete, and the number of records the batch
+	// rewrote. Each call runs in its own transaction, which also saves
+	// the returned cursor, so a step interrupted by a crash resumes where
+	// it stopped. A batch should be bounded (a few thousand keys). Run
+	// may be called again with the same cursor if its transaction is
+	// retried.
+	Run func(ctx context.Context, tx Tx, cursor []byte) (next []byte, records int, err error)
 }
 
 // Migrator upgrades the layout of one component by running its steps
@@ -94,6 +100,22 @@ type Migrator struct {
 
 	// Logger receives one event per step and batch; nil discards them.
 	Logger *slog.Logger
+
+	// Progress, when set, is called after each batch, on the goroutine
+	// running the migration.
+	Progress func(MigrationProgress)
+}
+
+// MigrationProgress reports how far the step being run has come.
+type MigrationProgress struct {
+	Component string
+	// Step is the name of the step and From the layout it upgrades.
+	Step string
+	From int
+	// Done counts the records rewritten by this run of the step; Total
+	// is the step's Count when the run began, -1 when the step cannot
+	// count.
+	Done, Total int64
 }
 
 // Latest returns the layout version the steps lead to: the program's
@@ -172,20 +194,24 @@ func (m *Migrator) Stamp(ctx context.Context, kv KV) error {
 // run it at once: each batch rereads the version and checkpoint in its
 // transaction.
 func (m *Migrator) Run(ctx context.Context, kv KV) error {
+	var cur MigrationProgress
 	for {
-		done, err := m.batch(ctx, kv)
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		done, err := m.batch(ctx, kv, &cur)
 		if err != nil || done {
 			return err
 		}
 	}
 }
 
-// batch runs one batch of the current step and reports whether the
-// store has reached Latest.
-func (m *Migrator) batch(ctx context.Context, kv KV) (bool, error) {
+// batch runs one batch of the current step, counting the step's records
+// when it starts, and reports whether the store has reached Latest.
+func (m *Migrator) batch(ctx context.Context, kv KV, cur *MigrationProgress) (bool, error) {
 	l := Layout{m.Component}
 	var done bool
-	var from int
+	var from, records int
 	var name string
 	err := kv.Update(ctx, func(tx Tx) error {
 		v, err := l.Version(tx)
@@ -202,43 +228,75 @@ func (m *Migrator) batch(ctx context.Context, kv KV) (bool, error) {
 			return err
 		}
 		name = s.Name
-		return m.runStep(ctx, tx, l, s)
+		records, err = m.runStep(ctx, tx, l, s)
+		return err
+	})
+	if err != nil || done {
+		return done, err
+	}
+	if cur.Step != name || cur.From != from {
+		total, err := m.count(ctx, kv, from)
+		if err != nil {
+			return false, err
+		}
+		*cur = MigrationProgress{Component: m.Component, Step: name, From: from,
+			Total: total + int64(records)}
+		if total < 0 {
+			cur.Total = -1
+		}
+	}
+	cur.Done += int64(records)
+	m.log().Info("layout migration batch", "component", m.Component,
+		"from", from, "step", name, "done", cur.Done, "total", cur.Total)
+	if m.Progress != nil {
+		m.Progress(*cur)
+	}
+	return false, nil
+}
+
+// count returns the records left to the step from layout v, -1 when it
+// cannot count.
+func (m *Migrator) count(ctx context.Context, kv KV, v int) (int64, error) {
+	s, err := m.step(v)
+	if err != nil || s.Count == nil {
+		return -1, err
+	}
+	var n int64
+	err = kv.View(ctx, func(tx Tx) error {
+		n, err = s.Count(ctx, tx)
+		return err
 	})
 	if err != nil {
-		return false, err
+		return 0, fmt.Errorf("migrate %s step %q: count: %w", m.Component, s.Name, err)
 	}
-	if !done {
-		m.log().Info("layout migration batch", "component", m.Component,
-			"from", from, "step", name)
-	}
-	return done, nil
+	return n, nil
 }
 
 // runStep runs one batch of s and saves its checkpoint, or the new
 // version once the step is complete.
-func (m *Migrator) runStep(ctx context.Context, tx Tx, l Layout, s Step) error {
+func (m *Migrator) runStep(ctx context.Context, tx Tx, l Layout, s Step) (int, error) {
 	ckey := l.key("checkpoint")
 	cursor, err := tx.Get(LayoutSpace, ckey)
 	switch {
 	case errors.Is(err, ErrNotFound):
 		cursor = nil
 	case err != nil:
-		return err
+		return 0, err
 	default:
 		cursor = bytes.Clone(cursor)
 	}
-	next, err := s.Run(ctx, tx, cursor)
+	next, records, err := s.Run(ctx, tx, cursor)
 	if err != nil {
-		return fmt.Errorf("migrate %s step %q: %w", m.Component, s.Name, err)
+		return 0, fmt.Errorf("migrate %s step %q: %w", m.Component, s.Name, err)
 	}
 	if next == nil {
 		if err := tx.Delete(LayoutSpace, ckey); err != nil {
-			return err
+			return 0, err
 		}
-		return l.SetVersion(tx, s.From+1)
+		return records, l.SetVersion(tx, s.From+1)
 	}
 	if cursor != nil && bytes.Equal(next, cursor) {
-		return fmt.Errorf("migrate %s step %q: cursor did not advance", m.Component, s.Name)
+		return 0, fmt.Errorf("migrate %s step %q: cursor did not advance", m.Component, s.Name)
 	}
-	return tx.Put(LayoutSpace, ckey, next)
+	return records, tx.Put(LayoutSpace, ckey, next)
 }

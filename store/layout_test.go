@@ -16,10 +16,20 @@ func renameStep(n int, batches *int, failAfter int) store.Step {
 	return store.Step{
 		Name: "move old to new",
 		From: 1,
-		Run: func(ctx context.Context, tx store.Tx, cursor []byte) ([]byte, error) {
+		Count: func(ctx context.Context, tx store.Tx) (int64, error) {
+			var n int64
+			err := tx.Scan("old", store.Range{}, func(k, v []byte) error {
+				if _, err := tx.Get("new", k); errors.Is(err, store.ErrNotFound) {
+					n++
+				}
+				return nil
+			})
+			return n, err
+		},
+		Run: func(ctx context.Context, tx store.Tx, cursor []byte) ([]byte, int, error) {
 			*batches++
 			if failAfter > 0 && *batches > failAfter {
-				return nil, errors.New("crash")
+				return nil, 0, errors.New("crash")
 			}
 			var last []byte
 			count := 0
@@ -36,9 +46,9 @@ func renameStep(n int, batches *int, failAfter int) store.Step {
 				return tx.Put("new", k, v)
 			})
 			if err != nil || count < n {
-				return nil, err
+				return nil, count, err
 			}
-			return last, nil
+			return last, count, nil
 		},
 	}
 }
@@ -74,8 +84,8 @@ func TestMigratorRunsAndResumes(t *testing.T) {
 	batches := 0
 	m := &store.Migrator{Component: "mail", Steps: []store.Step{
 		renameStep(10, &batches, 4),
-		{Name: "no-op", From: 2, Run: func(context.Context, store.Tx, []byte) ([]byte, error) {
-			return nil, nil
+		{Name: "no-op", From: 2, Run: func(context.Context, store.Tx, []byte) ([]byte, int, error) {
+			return nil, 0, nil
 		}},
 	}}
 	if v, err := m.Check(ctx, kv); v != 1 || !errors.Is(err, store.ErrNeedsMigration) {
@@ -146,5 +156,38 @@ func TestMigratorStamp(t *testing.T) {
 	other := &store.Migrator{Component: "other"}
 	if v, err := other.Check(ctx, kv); v != 0 || err != nil {
 		t.Errorf("other component: Check = %d, %v; want 0, nil", v, err)
+	}
+}
+
+func TestMigratorPlanAndProgress(t *testing.T) {
+	ctx := context.Background()
+	kv := memory.New()
+	seed(t, kv, 1, 95)
+	batches := 0
+	m := &store.Migrator{Component: "mail", Steps: []store.Step{renameStep(10, &batches, 0)}}
+	p, err := m.Plan(ctx, kv)
+	if err != nil {
+		t.Fatalf("Plan: %v", err)
+	}
+	if p.From != 1 || p.To != 2 || len(p.Steps) != 1 || p.Steps[0].Records != 95 {
+		t.Errorf("Plan = %+v, want 1 -> 2, one step of 95 records", p)
+	}
+	if got := countKeys(t, kv, "new"); got != 0 {
+		t.Fatalf("Plan wrote %d keys; its trial batch must roll back", got)
+	}
+	var seen []store.MigrationProgress
+	m.Progress = func(p store.MigrationProgress) { seen = append(seen, p) }
+	if err := m.Run(ctx, kv); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != 10 {
+		t.Fatalf("%d progress calls, want 10: %+v", len(seen), seen)
+	}
+	last := seen[len(seen)-1]
+	if last.Done != 95 || last.Total != 95 || last.Step != "move old to new" || seen[0].Done != 10 {
+		t.Errorf("progress %+v ... %+v, want 10/95 ... 95/95", seen[0], last)
+	}
+	if p, err := m.Plan(ctx, kv); err != nil || len(p.Steps) != 0 {
+		t.Errorf("Plan after Run = %+v, %v; want nothing to do", p, err)
 	}
 }

@@ -67,6 +67,10 @@ type StoreConfig struct {
 	Blobs string `toml:"blobs"`
 	// Compress stores blobs compressed with zstd.
 	Compress bool `toml:"compress"`
+	// AutoMigrate upgrades a store written by an earlier release when the
+	// server starts, as the migrate command would; without it the server
+	// refuses to start on such a store.
+	AutoMigrate bool `toml:"auto_migrate"`
 }
 
 // LimitsConfig bounds what clients can push.

@@ -8,7 +8,7 @@
 //	server [-data DIR] account list
 //	server [-data DIR] export DIR                       write the whole server to DIR
 //	server [-data DIR] import DIR                       read it back into an empty store
-//	server [-data DIR] migrate                          upgrade the stored layout in place
+//	server [-data DIR] migrate [-dry-run]               upgrade the stored layout in place
 package main
 
 import (
@@ -44,7 +44,7 @@ const usage = `usage:
   server [-data DIR] account list
   server [-data DIR] export DIR                       write the whole server to DIR
   server [-data DIR] import DIR                       read it back into an empty store
-  server [-data DIR] migrate                          upgrade the stored layout in place
+  server [-data DIR] migrate [-dry-run]               upgrade the stored layout in place
 `
 
 // run parses args and carries out one command; it returns when the
@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return importCommand(ctx, cfg, rest[1], stdout, log)
 	case "migrate":
-		return migrateCommand(ctx, cfg, stdout, log)
+		return migrateCommand(ctx, cfg, rest[1:], stdout, log)
 	}
 	fmt.Fprint(stderr, usage)
 	return errUsage

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"time"
 
 	"github.com/bulwarkmail/bulwark/migrate"
+	"github.com/bulwarkmail/bulwark/store"
 )
 
 // exportCommand writes the whole server to dir in the portable format of
@@ -59,15 +63,72 @@ func progressBar(out io.Writer, label string) migrate.Progress {
 	}
 }
 
-// migrateCommand opens the stores, which checks their layout versions:
-// a store written by a newer release is refused. This release ships no
-// layout change, so an older store needs no step.
-func migrateCommand(ctx context.Context, cfg Config, out io.Writer, log *slog.Logger) error {
+// migrateCommand upgrades the stored layout in place: it prints the plan
+// (steps, records, an estimate), stops there with -dry-run, else applies
+// it with a progress bar and reads everything back to verify it. A store
+// written by a newer release is refused.
+func migrateCommand(ctx context.Context, cfg Config, args []string, out io.Writer,
+	log *slog.Logger) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(out)
+	dryRun := fs.Bool("dry-run", false, "print what would change and stop")
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	kv, err := openKV(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	plans, err := migrate.PlanLayout(ctx, kv, migrate.LayoutOptions{Logger: log})
+	if err != nil {
+		kv.Close()
+		return err
+	}
+	pending := false
+	for _, p := range plans {
+		for _, st := range p.Steps {
+			pending = true
+			fmt.Fprintf(out, "%s: layout %d -> %d: %s", p.Component, st.From, st.From+1, st.Name)
+			if st.Records >= 0 {
+				fmt.Fprintf(out, ", %d records", st.Records)
+			}
+			fmt.Fprintln(out)
+		}
+		if p.Estimate > 0 {
+			fmt.Fprintf(out, "%s: estimated time %s\n", p.Component, p.Estimate.Round(time.Second))
+		}
+	}
+	if !pending {
+		kv.Close()
+		fmt.Fprintln(out, "stored layout is current; nothing to migrate")
+		return nil
+	}
+	if *dryRun {
+		kv.Close()
+		fmt.Fprintln(out, "dry run: nothing changed")
+		return nil
+	}
+	bar := progressBar(out, "migrate")
+	err = migrate.ApplyLayout(ctx, kv, migrate.LayoutOptions{Logger: log,
+		Progress: func(p store.MigrationProgress) { bar(p.Done, p.Total) }})
+	fmt.Fprintln(out)
+	if err := errors.Join(err, kv.Close()); err != nil {
+		return err
+	}
 	b, err := openBackend(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
 	defer b.Close()
-	fmt.Fprintln(out, "stored layout is current; nothing to migrate")
+	rep, err := migrate.VerifyLayout(ctx, b.mail)
+	if err != nil {
+		return err
+	}
+	if len(rep.Problems) > 0 {
+		return fmt.Errorf("verify after migration: %d problems, first: %s",
+			len(rep.Problems), rep.Problems[0])
+	}
+	fmt.Fprintf(out, "migrated and verified: %d accounts, %d mailboxes, %d emails\n",
+		rep.Accounts, rep.Mailboxes, rep.Emails)
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bulwarkmail/bulwark/directory/local"
 	"github.com/bulwarkmail/bulwark/mailstore"
+	"github.com/bulwarkmail/bulwark/migrate"
 	"github.com/bulwarkmail/bulwark/sieve"
 	"github.com/bulwarkmail/bulwark/store"
 	"github.com/bulwarkmail/bulwark/store/bolt"
@@ -36,6 +37,12 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (*backend, e
 	if err != nil {
 		return nil, err
 	}
+	if cfg.Store.AutoMigrate {
+		if err := migrate.ApplyLayout(ctx, kv, migrate.LayoutOptions{Logger: log}); err != nil {
+			kv.Close()
+			return nil, err
+		}
+	}
 	b := &backend{kv: kv}
 	blobDir := cfg.Store.Blobs
 	if blobDir == "" {
@@ -47,6 +54,9 @@ func openBackend(ctx context.Context, cfg Config, log *slog.Logger) (*backend, e
 		return nil, fmt.Errorf("open blobs: %w", err)
 	}
 	b.mail, err = mailstore.New(ctx, mailstore.Options{KV: kv, Blobs: b.blobs, Logger: log})
+	if errors.Is(err, store.ErrNeedsMigration) {
+		err = fmt.Errorf("%w (run \"server migrate\", or set auto_migrate in [store])", err)
+	}
 	if err != nil {
 		kv.Close()
 		return nil, fmt.Errorf("open mail store: %w", err)

@@ -15,17 +15,17 @@ func testReserved(t *testing.T, kv store.KV) {
 	steps := 0
 	m := &store.Migrator{Component: "conformance", Steps: []store.Step{
 		{Name: "first", From: 0, Run: func(_ context.Context, tx store.Tx,
-			c []byte) ([]byte, error) {
+			c []byte) ([]byte, int, error) {
 			steps++
 			if c == nil {
-				return []byte("half"), tx.Put(space, []byte("m1"), []byte("a"))
+				return []byte("half"), 1, tx.Put(space, []byte("m1"), []byte("a"))
 			}
-			return nil, tx.Put(space, []byte("m2"), []byte("b"))
+			return nil, 1, tx.Put(space, []byte("m2"), []byte("b"))
 		}},
 		{Name: "second", From: 1, Run: func(_ context.Context, tx store.Tx,
-			c []byte) ([]byte, error) {
+			c []byte) ([]byte, int, error) {
 			steps++
-			return nil, tx.Delete(space, []byte("m1"))
+			return nil, 1, tx.Delete(space, []byte("m1"))
 		}},
 	}}
 	if err := m.Run(ctx, kv); err != nil {
