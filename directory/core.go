@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -108,10 +109,8 @@ func (c *Core) Lookup(ctx context.Context, name string) (*Principal, error) {
 func (c *Core) Authenticate(ctx context.Context, cr Credentials) (*Principal, error) {
 	name := strings.TrimSpace(cr.Username)
 	key := strings.ToLower(name)
-	if !c.lim.allow(cr.Remote, key) {
-		c.log.Warn("authentication rate limited",
-			slog.String("remote", cr.Remote.String()), slog.String("account", name))
-		return nil, ErrRateLimited
+	if err := c.admit(ctx, cr.Remote, key); err != nil {
+		return nil, err
 	}
 	p, err := c.checkPassword(ctx, name, cr.Password)
 	if errors.Is(err, ErrInvalidCredentials) {
@@ -123,7 +122,7 @@ func (c *Core) Authenticate(ctx context.Context, cr Credentials) (*Principal, er
 	if err != nil {
 		return nil, fmt.Errorf("authenticate %q: %w", name, err)
 	}
-	c.lim.succeed(key)
+	c.lim.succeed(cr.Remote, key)
 	c.log.Info("authenticated",
 		slog.String("remote", cr.Remote.String()), slog.String("account", p.Name))
 	return p, nil
@@ -263,8 +262,8 @@ func (c *Core) AuthenticateToken(ctx context.Context, tc TokenCredentials,
 		return nil, ErrUnsupportedMechanism
 	}
 	key := strings.ToLower(strings.TrimSpace(tc.Username))
-	if !c.lim.allow(tc.Remote, key) {
-		return nil, ErrRateLimited
+	if err := c.admit(ctx, tc.Remote, key); err != nil {
+		return nil, err
 	}
 	p, err := c.checkToken(ctx, tc)
 	if errors.Is(err, ErrInvalidCredentials) || errors.Is(err, ErrNotAuthorized) {
@@ -272,7 +271,35 @@ func (c *Core) AuthenticateToken(ctx context.Context, tc TokenCredentials,
 		c.log.Info("token authentication failed",
 			slog.String("remote", tc.Remote.String()), slog.Any("err", err))
 	}
+	if err == nil {
+		c.lim.succeed(tc.Remote, key)
+	}
 	return p, err
+}
+
+// admit applies the failure limits before an attempt from remote for the
+// account key: a locked-out pair or address gets ErrRateLimited, and an
+// account attacked from many addresses waits (see RateLimitOptions).
+func (c *Core) admit(ctx context.Context, remote netip.Addr, key string) error {
+	wait, ok := c.lim.check(remote, key)
+	if !ok {
+		c.log.Warn("authentication rate limited",
+			slog.String("remote", remote.String()), slog.String("account", key))
+		return ErrRateLimited
+	}
+	if wait <= 0 {
+		return nil
+	}
+	c.log.Info("authentication slowed", slog.String("remote", remote.String()),
+		slog.String("account", key), slog.Duration("wait", wait))
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("authenticate %q: %w", key, ctx.Err())
+	}
 }
 
 func (c *Core) checkToken(ctx context.Context, tc TokenCredentials) (*Principal, error) {

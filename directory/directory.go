@@ -17,8 +17,8 @@ var (
 	ErrInvalidCredentials = errors.New("directory: invalid credentials")
 
 	// ErrRateLimited is returned by Authenticate and the SASL servers when
-	// too many failures came recently from the remote address or for the
-	// account; no password is checked while it lasts.
+	// too many failures came recently from the remote address, or for the
+	// account from that address; no password is checked while it lasts.
 	ErrRateLimited = errors.New("directory: too many authentication failures")
 
 	// ErrNotAuthorized is returned by the SASL servers when a client

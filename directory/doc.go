@@ -4,7 +4,9 @@
 // A Directory holds principals (individuals, groups, mailing lists,
 // domains) with their addresses, secrets, quotas, memberships and roles.
 // Core builds the shared behaviour on any Backend: authentication with
-// failure limiting per remote address and per account, timing that does
+// failure limiting (a lockout per remote address and per account and
+// address pair, and a slowdown, never a lockout, for an account attacked
+// from many addresses), constant-time secret checks and timing that does
 // not reveal whether an account exists, and address resolution. The
 // backends are directory/local (kept in a store.KV, with a management
 // API), directory/sql (the host's own SQL tables) and directory/ldap.
@@ -29,6 +31,6 @@
 // with client certificates, CRAM-MD5 and DIGEST-MD5; per-principal login
 // restrictions (allowed networks, disabled accounts); Lookup of Domain
 // principals (each backend keeps its local domains its own way and
-// answers IsLocalDomain); the per-account failure limit counts the name
+// answers IsLocalDomain); the per-account failure limits count the name
 // as typed, so an alias and the login name have separate budgets.
 package directory

@@ -17,18 +17,34 @@ type Rate struct {
 
 // RateLimitOptions configure the failure limits of Authenticate. The zero
 // value enables them with the defaults below.
+//
+// The lockout is kept per account and client address: failures from one
+// address lock that address out of the account, not the account's owner
+// connecting from elsewhere. An account attacked from many addresses at
+// once is slowed down instead: past the PerAccount cap each attempt
+// waits before its password is checked, so guessing stays slow and the
+// owner still gets in.
 type RateLimitOptions struct {
 	// Disabled turns failure limiting off.
 	Disabled bool
-	// PerAddress limits failures from one remote address (an IPv6
-	// client counts by its prefix); default 10 in a row, then one every
-	// 6 seconds.
+	// PerAddress refuses attempts from a remote address (an IPv6 client
+	// counts by its prefix) after failures for any accounts; default 10
+	// in a row, then one every 6 seconds.
 	PerAddress Rate
-	// PerAccount limits failures for one account name as the client
-	// typed it (lower-cased), whatever the client; default 10 in a row,
-	// then one every 30 seconds. It lets a stranger lock an account out
-	// for a while: that is the price of stopping slow guessing.
+	// PerAccountAddress refuses attempts for one account name as the
+	// client typed it (lower-cased) from one remote address after
+	// failures for that pair; default 10 in a row, then one every 30
+	// seconds. A login from the address forgets its failures.
+	PerAccountAddress Rate
+	// PerAccount is the cap on failures for one account from all
+	// addresses together; default 100 in a row, then one forgiven every
+	// 30 seconds. Past it attempts are slowed, never refused.
 	PerAccount Rate
+	// SlowStep is the wait added to each attempt for an account per
+	// failure past PerAccount.Burst; default 1 second.
+	SlowStep time.Duration
+	// MaxSlowdown bounds that wait; default 10 seconds.
+	MaxSlowdown time.Duration
 	// IPv6PrefixBits groups IPv6 clients by prefix; default 64.
 	IPv6PrefixBits int
 	// MaxEntries bounds the memory used: past it, buckets that are full
@@ -37,17 +53,14 @@ type RateLimitOptions struct {
 }
 
 func (o RateLimitOptions) withDefaults() RateLimitOptions {
-	if o.PerAddress.Burst <= 0 {
-		o.PerAddress.Burst = 10
+	o.PerAddress = o.PerAddress.withDefaults(10, 6*time.Second)
+	o.PerAccountAddress = o.PerAccountAddress.withDefaults(10, 30*time.Second)
+	o.PerAccount = o.PerAccount.withDefaults(100, 30*time.Second)
+	if o.SlowStep <= 0 {
+		o.SlowStep = time.Second
 	}
-	if o.PerAddress.Every <= 0 {
-		o.PerAddress.Every = 6 * time.Second
-	}
-	if o.PerAccount.Burst <= 0 {
-		o.PerAccount.Burst = 10
-	}
-	if o.PerAccount.Every <= 0 {
-		o.PerAccount.Every = 30 * time.Second
+	if o.MaxSlowdown <= 0 {
+		o.MaxSlowdown = 10 * time.Second
 	}
 	if o.IPv6PrefixBits <= 0 || o.IPv6PrefixBits > 128 {
 		o.IPv6PrefixBits = 64
@@ -58,12 +71,24 @@ func (o RateLimitOptions) withDefaults() RateLimitOptions {
 	return o
 }
 
-type bucket struct {
-	used float64 // failures not yet forgiven
-	last time.Time
+func (r Rate) withDefaults(burst int, every time.Duration) Rate {
+	if r.Burst <= 0 {
+		r.Burst = burst
+	}
+	if r.Every <= 0 {
+		r.Every = every
+	}
+	return r
 }
 
-// limiter keeps one failure bucket per remote address and per account.
+type bucket struct {
+	used  float64 // failures not yet forgiven
+	last  time.Time
+	every time.Duration // the forgiveness interval of the bucket's Rate
+}
+
+// limiter keeps failure buckets per remote address, per account and
+// address pair, and per account.
 type limiter struct {
 	o   RateLimitOptions
 	now func() time.Time
@@ -76,14 +101,25 @@ func newLimiter(o RateLimitOptions) *limiter {
 	return &limiter{o: o.withDefaults(), now: time.Now, buckets: map[string]*bucket{}}
 }
 
+// addrKey names the client: its address, or its prefix for IPv6.
 func (l *limiter) addrKey(a netip.Addr) string {
 	a = a.Unmap()
 	if a.Is6() {
 		if p, err := a.Prefix(l.o.IPv6PrefixBits); err == nil {
-			return "a" + p.String()
+			return p.String()
 		}
 	}
-	return "a" + a.String()
+	return a.String()
+}
+
+// keys returns the bucket keys of an attempt: address, pair, account.
+// The last two are empty without an account name.
+func (l *limiter) keys(remote netip.Addr, account string) (addr, pair, acct string) {
+	a := l.addrKey(remote)
+	if account == "" {
+		return "a" + a, "", ""
+	}
+	return "a" + a, "p" + a + "\x00" + account, "u" + account
 }
 
 // level returns the failures still counted against key at t.
@@ -99,24 +135,39 @@ func (l *limiter) level(key string, r Rate, t time.Time) float64 {
 	return u
 }
 
-// allow reports whether an attempt from remote for account may proceed.
-func (l *limiter) allow(remote netip.Addr, account string) bool {
+// over reports how many failures key counts beyond r.Burst-1; an
+// attempt is limited when that is above zero.
+func (l *limiter) over(key string, r Rate, t time.Time) float64 {
+	return l.level(key, r, t) - float64(r.Burst-1)
+}
+
+// check reports whether an attempt from remote for account may proceed
+// and how long it must wait first.
+func (l *limiter) check(remote netip.Addr, account string) (time.Duration, bool) {
 	if l.o.Disabled {
-		return true
+		return 0, true
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.now()
-	// Limited once the failures not yet forgiven exceed Burst-1: after
-	// Burst failures in a row, one Every must pass before the next try.
-	if l.level(l.addrKey(remote), l.o.PerAddress, t) > float64(l.o.PerAddress.Burst-1) {
-		return false
+	addr, pair, acct := l.keys(remote, account)
+	// After Burst failures in a row, one Every must pass before the
+	// next try.
+	if l.over(addr, l.o.PerAddress, t) > 0 {
+		return 0, false
 	}
-	if account != "" &&
-		l.level("u"+account, l.o.PerAccount, t) > float64(l.o.PerAccount.Burst-1) {
-		return false
+	if account == "" {
+		return 0, true
 	}
-	return true
+	if l.over(pair, l.o.PerAccountAddress, t) > 0 {
+		return 0, false
+	}
+	excess := l.over(acct, l.o.PerAccount, t)
+	if excess <= 0 {
+		return 0, true
+	}
+	wait := time.Duration(excess * float64(l.o.SlowStep))
+	return min(max(wait, l.o.SlowStep), l.o.MaxSlowdown), true
 }
 
 // fail counts a failure against remote and account.
@@ -127,21 +178,26 @@ func (l *limiter) fail(remote netip.Addr, account string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	t := l.now()
-	l.add(l.addrKey(remote), l.o.PerAddress, t)
+	addr, pair, acct := l.keys(remote, account)
+	l.add(addr, l.o.PerAddress, t)
 	if account != "" {
-		l.add("u"+account, l.o.PerAccount, t)
+		l.add(pair, l.o.PerAccountAddress, t)
+		l.add(acct, l.o.PerAccount, t)
 	}
 }
 
-// succeed forgets the failures counted against an account once its
-// owner logs in; those of the remote address stay.
-func (l *limiter) succeed(account string) {
+// succeed forgets the failures counted against account from remote once
+// its owner logs in from there. Those of the address alone and of the
+// account from everywhere stay: a login must not reset the budget of a
+// guesser elsewhere.
+func (l *limiter) succeed(remote netip.Addr, account string) {
 	if l.o.Disabled || account == "" {
 		return
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	delete(l.buckets, "u"+account)
+	_, pair, _ := l.keys(remote, account)
+	delete(l.buckets, pair)
 }
 
 func (l *limiter) add(key string, r Rate, t time.Time) {
@@ -153,15 +209,14 @@ func (l *limiter) add(key string, r Rate, t time.Time) {
 	if len(l.buckets) >= l.o.MaxEntries {
 		l.evict(t)
 	}
-	l.buckets[key] = &bucket{used: u, last: t}
+	l.buckets[key] = &bucket{used: u, last: t, every: r.Every}
 }
 
 // evict drops the buckets that have emptied; when none has, it drops the
 // least recently touched half.
 func (l *limiter) evict(t time.Time) {
 	for k, b := range l.buckets {
-		if t.Sub(b.last) > time.Duration(b.used*float64(l.o.PerAccount.Every)) &&
-			t.Sub(b.last) > time.Duration(b.used*float64(l.o.PerAddress.Every)) {
+		if t.Sub(b.last) > time.Duration(b.used*float64(b.every)) {
 			delete(l.buckets, k)
 		}
 	}

@@ -20,6 +20,8 @@ type principal struct {
 	name    string
 	display string
 	emails  []string
+	// shared are the other accounts it may use (Options.Access).
+	shared []string
 }
 
 func principalOf(ctx context.Context) *principal {
@@ -97,7 +99,12 @@ func (h *Handler) login(ctx context.Context, pr *directory.Principal) (*principa
 		h.known.Store(pr.Name, true)
 		h.resumePush(ctx, pr.Name)
 	}
-	return &principal{name: pr.Name, display: pr.DisplayName, emails: pr.Emails}, nil
+	shared, err := h.sharedAccounts(ctx, pr.Name)
+	if err != nil {
+		return nil, err
+	}
+	return &principal{name: pr.Name, display: pr.DisplayName, emails: pr.Emails,
+		shared: shared}, nil
 }
 
 func remoteAddr(r *http.Request) netip.Addr {

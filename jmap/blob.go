@@ -31,7 +31,8 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request) {
 	}
 	p := principalOf(r.Context())
 	id := strings.Trim(strings.TrimPrefix(r.URL.Path, PathUpload), "/")
-	if name, ok := accountName(id); !ok || name != p.name {
+	acct, ok := accountName(id)
+	if !ok || !p.mayUse(acct) {
 		http.Error(w, "account not found", http.StatusNotFound)
 		return
 	}
@@ -56,10 +57,10 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request) {
 		typ = "application/octet-stream"
 	}
 	if err == nil {
-		err = h.data.putUpload(r.Context(), p.name, hash, upload{Type: typ, Size: size})
+		err = h.data.putUpload(r.Context(), acct, hash, upload{Type: typ, Size: size})
 	}
 	if err != nil {
-		h.opts.Logger.Error("jmap upload failed", "account", p.name, "err", err)
+		h.opts.Logger.Error("jmap upload failed", "account", acct, "err", err)
 		http.Error(w, "upload failed", http.StatusInternalServerError)
 		return
 	}
@@ -78,17 +79,18 @@ func (h *Handler) serveDownload(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	if name, ok := accountName(segs[0]); !ok || name != p.name {
+	acct, ok := accountName(segs[0])
+	if !ok || !p.mayUse(acct) {
 		http.NotFound(w, r)
 		return
 	}
-	rd, err := h.openBlob(r.Context(), p.name, segs[1])
+	rd, err := h.openBlob(r.Context(), acct, segs[1])
 	if errors.Is(err, mailstore.ErrNotFound) {
 		http.NotFound(w, r)
 		return
 	}
 	if err != nil {
-		h.opts.Logger.Error("jmap download failed", "account", p.name, "err", err)
+		h.opts.Logger.Error("jmap download failed", "account", acct, "err", err)
 		http.Error(w, "download failed", http.StatusInternalServerError)
 		return
 	}

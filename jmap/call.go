@@ -53,13 +53,18 @@ func (c *call) decode(v any) error {
 	return nil
 }
 
-// account checks an accountId argument: only the principal's own
-// account is served.
+// account checks an accountId argument: the principal's own account, or
+// an account shared with it for the methods of mail data
+// (accountNotSupportedByMethod for the others, RFC 8620 section 3.6.2).
 func (c *call) account(id string) (string, error) {
-	if name, ok := accountName(id); ok && name == c.p.name {
-		return name, nil
+	name, ok := accountName(id)
+	switch {
+	case !ok || !c.p.mayUse(name):
+		return "", methodErr(ErrTypeAccountNotFound, "")
+	case name != c.p.name && !sharedMethod(c.name, c.h.methods[c.name].capability):
+		return "", methodErr(ErrTypeAccountNotSupported, "")
 	}
-	return "", methodErr(ErrTypeAccountNotFound, "")
+	return name, nil
 }
 
 // resolveID maps a "#creationId" to the id created earlier in the

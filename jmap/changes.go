@@ -77,7 +77,33 @@ func (c *call) mailboxChanges() (any, error) {
 	}
 	res.Created, res.Updated = strs(ch.Mailboxes.Created), strs(ch.Mailboxes.Updated)
 	res.Destroyed = strs(ch.Mailboxes.Destroyed)
-	if ch.MailboxCountsOnly && len(res.Updated) > 0 {
+	countsOnly := ch.MailboxCountsOnly || len(res.Updated) == 0
+	// Thread counts also move when an email of a thread changes in
+	// another mailbox.
+	acct, _ := accountName(res.AccountID)
+	extra, err := c.threadCountMailboxes(acct, ch.Since)
+	if err != nil {
+		return nil, err
+	}
+	listed := map[string]bool{}
+	for _, l := range [][]string{res.Created, res.Updated, res.Destroyed} {
+		for _, id := range l {
+			listed[id] = true
+		}
+	}
+	for _, m := range extra {
+		if !listed[string(m)] {
+			res.Updated = append(res.Updated, string(m))
+			listed[string(m)] = true
+		}
+	}
+	var a changesArgs
+	_ = c.decode(&a)
+	if a.MaxChanges != nil && len(listed) > *a.MaxChanges {
+		return nil, methodErr(ErrTypeCannotCalculate,
+			"thread counts changed in more mailboxes than maxChanges")
+	}
+	if countsOnly && len(res.Updated) > 0 {
 		res.UpdatedProperties = []string{"totalEmails", "unreadEmails",
 			"totalThreads", "unreadThreads"}
 	}
@@ -104,26 +130,15 @@ func (c *call) threadChanges() (any, error) {
 	return res, nil
 }
 
-// queryChanges answers Foo/queryChanges: the server does not keep query
-// results, so it asks the client to query again (RFC 8620 section 5.6).
-func (c *call) queryChanges() (any, error) {
-	var accountID string
-	_ = jsonUnmarshal(c.args["accountId"], &accountID)
-	if _, err := c.account(accountID); err != nil {
-		return nil, err
-	}
-	return nil, methodErr(ErrTypeCannotCalculate, "query results are not kept")
-}
-
 // currentState returns the account's state for mail types.
 func (c *call) currentState(acct string) (string, error) {
 	q, err := c.h.ms.HighestModSeq(c.ctx, acct)
 	return state(q), err
 }
 
-// dataChanges answers /changes for the handler's own types, which keep a
-// state counter but no log: the client is up to date or must fetch
-// again (RFC 8620 section 5.2 cannotCalculateChanges).
+// dataChanges answers /changes for the handler's own types from their
+// change log (RFC 8620 section 5.2): states are the type's counter, and
+// a state the log no longer reaches gets cannotCalculateChanges.
 func (c *call) dataChanges(typ string) (any, error) {
 	var a changesArgs
 	if err := c.decode(&a); err != nil {
@@ -133,13 +148,32 @@ func (c *call) dataChanges(typ string) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	st, err := c.h.data.state(c.ctx, acct, typ)
+	max := 0
+	if a.MaxChanges != nil {
+		if *a.MaxChanges < 1 {
+			return nil, invalidArgs("maxChanges must be positive")
+		}
+		max = *a.MaxChanges
+	}
+	since, perr := strconv.ParseUint(a.SinceState, 10, 64)
+	if perr != nil {
+		return nil, methodErr(ErrTypeCannotCalculate, "unknown state")
+	}
+	lc, err := c.h.data.changesSince(c.ctx, acct, typ, since, max)
+	if errors.Is(err, errLogGone) {
+		return nil, methodErr(ErrTypeCannotCalculate, "state too old or unknown")
+	}
 	if err != nil {
 		return nil, err
 	}
-	if a.SinceState != st {
-		return nil, methodErr(ErrTypeCannotCalculate, "")
+	orEmpty := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
 	}
-	return &changesResult{AccountID: a.AccountID, OldState: st, NewState: st,
-		Created: []string{}, Updated: []string{}, Destroyed: []string{}}, nil
+	return &changesResult{AccountID: a.AccountID, OldState: a.SinceState,
+		NewState: state(lc.newState), HasMoreChanges: lc.hasMore,
+		Created: orEmpty(lc.created), Updated: orEmpty(lc.updated),
+		Destroyed: orEmpty(lc.destroyed)}, nil
 }

@@ -14,6 +14,7 @@ const (
 	spaceObject  store.Space = "jmap_object"
 	spaceCounter store.Space = "jmap_counter"
 	spaceUpload  store.Space = "jmap_upload"
+	spaceLog     store.Space = "jmap_log"
 )
 
 // data keeps the objects JMAP holds beyond mailstore: identities, the
@@ -60,7 +61,9 @@ func (d *data) list(ctx context.Context, account, typ string) (map[string]json.R
 	return out, err
 }
 
-// put stores an object (v nil deletes it) and moves the type's state.
+// put stores an object (v nil deletes it), moves the type's state and
+// logs the change under the new state. Deleting an object that does not
+// exist returns errNoObject and changes nothing.
 func (d *data) put(ctx context.Context, account, typ, id string, v any) error {
 	var b []byte
 	if v != nil {
@@ -71,17 +74,31 @@ func (d *data) put(ctx context.Context, account, typ, id string, v any) error {
 	}
 	return d.kv.Update(ctx, func(tx store.Tx) error {
 		k := objKey(account, typ, id)
-		var err error
-		if v == nil {
-			err = tx.Delete(spaceObject, k)
-		} else {
+		_, err := tx.Get(spaceObject, k)
+		existed := err == nil
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		op := opUpdated
+		switch {
+		case v == nil && !existed:
+			return errNoObject
+		case v == nil:
+			op, err = opDestroyed, tx.Delete(spaceObject, k)
+		default:
+			if !existed {
+				op = opCreated
+			}
 			err = tx.Put(spaceObject, k, b)
 		}
 		if err != nil {
 			return err
 		}
-		_, err = tx.Add(spaceCounter, objKey(account, typ, "state"), 1)
-		return err
+		st, err := tx.Add(spaceCounter, objKey(account, typ, "state"), 1)
+		if err != nil {
+			return err
+		}
+		return logChange(tx, account, typ, st, op, id)
 	})
 }
 

@@ -128,7 +128,7 @@ func (c *call) emailQuery() (any, error) {
 			return nil, methodErr(ErrTypeUnsupportedSort, s.Property)
 		}
 	}
-	r, err := c.h.ms.Query(c.ctx, acct, q)
+	r, err := c.h.query(c.ctx, acct, q)
 	switch {
 	case errors.Is(err, mailstore.ErrAnchorNotFound):
 		return nil, methodErr(ErrTypeAnchorNotFound, "")
@@ -138,7 +138,7 @@ func (c *call) emailQuery() (any, error) {
 		return nil, err
 	}
 	res := &queryResult{AccountID: a.AccountID, QueryState: state(r.State),
-		Position: r.Position, IDs: strs(r.IDs)}
+		Position: r.Position, IDs: strs(r.IDs), CanCalculateChanges: !a.CollapseThreads}
 	if a.CalculateTotal {
 		res.Total = &r.Total
 	}

@@ -54,6 +54,7 @@ const (
 	SetErrNoRecipients     = "noRecipients"
 	SetErrInvalidRcpts     = "invalidRecipients"
 	SetErrForbiddenFrom    = "forbiddenFrom"
+	SetErrCannotUnsend     = "cannotUnsend"
 )
 
 // MethodError is the error of one method call (RFC 8620 section 3.6.2):

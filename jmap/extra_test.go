@@ -27,7 +27,7 @@ func TestEmailQueryChanges(t *testing.T) {
 	rs := e.call([]any{"Email/queryChanges", map[string]any{"accountId": "ACCT",
 		"sinceQueryState": "x"}, "0"},
 		[]any{"Mailbox/queryChanges", map[string]any{"accountId": "ACCT",
-			"sinceQueryState": "1"}, "1"})
+			"sinceQueryState": "x"}, "1"})
 	for _, r := range rs {
 		if r := r.([]any); r[0] != "error" ||
 			r[1].(map[string]any)["type"] != ErrTypeCannotCalculate {

@@ -46,6 +46,9 @@ type Handler struct {
 	dispatching map[string]bool
 	creds       *credCache
 	authGroup   singleflight.Group
+	countGroup  singleflight.Group
+	threads     threadCountCache
+	queries     queryCache
 	mu          sync.Mutex
 	closed      bool
 	done        chan struct{}

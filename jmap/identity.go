@@ -78,60 +78,52 @@ func (c *call) identityGet() (any, error) {
 }
 
 // identitySet answers Identity/set (RFC 8621 section 6.3): the email of
-// a new identity must be one the principal owns.
+// a new identity must be one the principal owns; email and the
+// server-set properties cannot be changed, and an identity with
+// mayDelete false cannot be destroyed.
 func (c *call) identitySet() (any, error) {
 	var a setArgs
 	if err := c.decode(&a); err != nil {
 		return nil, err
 	}
-	acct, err := c.account(a.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	all, err := c.identities(acct)
-	if err != nil {
-		return nil, err
-	}
-	res := newSetResult(a.AccountID)
-	if res.OldState, err = c.h.data.state(c.ctx, acct, typeIdentity); err != nil {
-		return nil, err
-	}
-	if a.IfInState != nil && *a.IfInState != res.OldState {
-		return nil, methodErr(ErrTypeStateMismatch, "")
-	}
-	err = c.applySet(&a, res, setOps{
-		create: func(_ string, raw json.RawMessage) (string, map[string]any, error) {
-			return c.createIdentity(acct, raw)
-		},
-		update: func(id string, patch map[string]json.RawMessage) error {
-			ident, ok := all[id]
-			if !ok {
-				return setErr(SetErrNotFound, "")
-			}
-			if _, bad := patch["email"]; bad {
-				return setErr(SetErrInvalidProps, "email is immutable", "email")
-			}
-			b, _ := json.Marshal(patch)
-			if err := json.Unmarshal(b, &ident); err != nil {
-				return setErr(SetErrInvalidPatch, err.Error())
-			}
-			ident.ID = id
-			return c.h.data.put(c.ctx, acct, typeIdentity, id, ident)
-		},
-		destroy: func(id string) error {
-			if _, ok := all[id]; !ok {
-				return setErr(SetErrNotFound, "")
-			}
-			return c.h.data.put(c.ctx, acct, typeIdentity, id, nil)
-		},
-	})
-	if err != nil {
-		return nil, err
-	}
-	if res.NewState, err = c.h.data.state(c.ctx, acct, typeIdentity); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return c.answerSet(&a, setSpec{typ: typeIdentity, ops: func(acct string) (setOps, error) {
+		all, err := c.identities(acct)
+		if err != nil {
+			return setOps{}, err
+		}
+		return setOps{
+			create: func(_ string, raw json.RawMessage) (string, map[string]any, error) {
+				return c.createIdentity(acct, raw)
+			},
+			update: func(id string, patch map[string]json.RawMessage) error {
+				ident, ok := all[id]
+				if !ok {
+					return setErr(SetErrNotFound, "")
+				}
+				for _, p := range []string{"id", "email", "mayDelete"} {
+					if _, bad := patch[p]; bad {
+						return setErr(SetErrInvalidProps, p+" cannot be changed", p)
+					}
+				}
+				b, _ := json.Marshal(patch)
+				if err := json.Unmarshal(b, &ident); err != nil {
+					return setErr(SetErrInvalidPatch, err.Error())
+				}
+				ident.ID = id
+				return c.h.data.put(c.ctx, acct, typeIdentity, id, ident)
+			},
+			destroy: func(id string) error {
+				ident, ok := all[id]
+				if !ok {
+					return setErr(SetErrNotFound, "")
+				}
+				if !ident.MayDelete {
+					return setErr(SetErrForbidden, "this identity cannot be deleted")
+				}
+				return c.h.data.put(c.ctx, acct, typeIdentity, id, nil)
+			},
+		}, nil
+	}})
 }
 
 func (c *call) createIdentity(acct string, raw json.RawMessage) (string, map[string]any,

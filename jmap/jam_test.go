@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwarkmail/bulwark/mailstore"
 )
 
 // needTool finds a binary; without it the test is skipped, except in CI
@@ -39,9 +41,20 @@ func TestJMAPJam(t *testing.T) {
 			t.Fatalf("npm ci: %v\n%s", err, out)
 		}
 	}
-	e := newEnv(t, func(o *Options) { o.Tokens = tokens{"jam-token": testUser} })
+	e := newEnv(t, func(o *Options) {
+		o.Tokens = tokens{"jam-token": testUser}
+		o.Access = staticAccess{testUser: {sharedUser}}
+	})
 	e.deliver(testMessage("first message", "one"))
 	e.deliver(testMessage("second message", "two"))
+	if err := e.ms.CreateAccount(ctx, sharedUser); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e.ms.Deliver(ctx, strings.NewReader(testMessage("shared news", "team")),
+		time.Time{}, []mailstore.Recipient{{Account: sharedUser}})
+	if err != nil || d[0].Err != nil {
+		t.Fatalf("deliver to the shared account: %v %v", err, d)
+	}
 
 	cmd := exec.CommandContext(ctx, node, "e2e.mjs")
 	cmd.Dir = dir
@@ -53,9 +66,17 @@ func TestJMAPJam(t *testing.T) {
 	}
 	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 	var got struct {
-		Total    int      `json:"total"`
-		Subjects []string `json:"subjects"`
-		Seen     string   `json:"seen"`
+		Total              int      `json:"total"`
+		Subjects           []string `json:"subjects"`
+		Seen               string   `json:"seen"`
+		IdentityChanges    int      `json:"identityChanges"`
+		SubmissionsCreated []string `json:"submissionsCreated"`
+		MailboxAdded       []string `json:"mailboxAdded"`
+		Inbox              struct {
+			TotalEmails, TotalThreads, UnreadThreads int
+		} `json:"inbox"`
+		Copied     string `json:"copied"`
+		SharedLeft int    `json:"sharedLeft"`
 	}
 	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &got); err != nil {
 		t.Fatalf("summary %q: %v", out, err)
@@ -70,6 +91,23 @@ func TestJMAPJam(t *testing.T) {
 	if len(e.sub.sent) != 1 || e.sub.sent[0].rcpts[0] != "bob@example.net" ||
 		!strings.Contains(e.sub.sent[0].data, "sent by jmap-jam") {
 		t.Errorf("submitted = %+v", e.sub.sent)
+	}
+	if got.IdentityChanges != 1 || len(got.SubmissionsCreated) != 1 {
+		t.Errorf("jam saw identity changes %d, submissions %v", got.IdentityChanges,
+			got.SubmissionsCreated)
+	}
+	jamBox, err := e.ms.MailboxByName(ctx, testUser, "Jam")
+	if err != nil || len(got.MailboxAdded) != 1 || got.MailboxAdded[0] != string(jamBox.ID) {
+		t.Errorf("Mailbox/queryChanges added %v, want the Jam mailbox (%v)", got.MailboxAdded, err)
+	}
+	// Two threads in the inbox, one of them read, before the copy.
+	if got.Inbox.TotalEmails != 2 || got.Inbox.TotalThreads != 2 || got.Inbox.UnreadThreads != 1 {
+		t.Errorf("jam saw inbox counts %+v", got.Inbox)
+	}
+	if cp, err := e.ms.Email(ctx, testUser, mailstoreID(got.Copied)); err != nil ||
+		cp.Parsed.Subject != "shared news" || got.SharedLeft != 0 {
+		t.Errorf("Email/copy gave %q (%v), %d left in the shared account", got.Copied, err,
+			got.SharedLeft)
 	}
 	sent, _ := e.ms.MailboxByName(ctx, testUser, "Sent")
 	if sent.Total != 1 {

@@ -34,17 +34,3 @@ func TestLimits(t *testing.T) {
 		t.Errorf("concurrent upload = %d %s", code, body)
 	}
 }
-
-func TestDataChanges(t *testing.T) {
-	e := newEnv(t, nil)
-	st := e.one("Identity/get", map[string]any{})["state"].(string)
-	ch := e.one("Identity/changes", map[string]any{"sinceState": st})
-	if ch["newState"] != st || len(ch["created"].([]any)) != 0 {
-		t.Errorf("Identity/changes = %v", ch)
-	}
-	rs := e.call([]any{"EmailSubmission/changes", map[string]any{"accountId": "ACCT",
-		"sinceState": "old"}, "0"})
-	if r := rs[0].([]any); r[1].(map[string]any)["type"] != ErrTypeCannotCalculate {
-		t.Errorf("EmailSubmission/changes = %v", r)
-	}
-}

@@ -30,11 +30,10 @@ func leafName(full string) string {
 	return full
 }
 
-func toMailboxObject(m mailstore.Mailbox) mailboxObject {
+func toMailboxObject(m mailstore.Mailbox, tc mailstore.ThreadCounts) mailboxObject {
 	o := mailboxObject{ID: string(m.ID), Name: leafName(m.Name), SortOrder: m.SortOrder,
 		TotalEmails: m.Total, UnreadEmails: m.Unread,
-		// Not yet exact: thread counts are the email counts.
-		TotalThreads: m.Total, UnreadThreads: m.Unread, IsSubscribed: m.Subscribed}
+		TotalThreads: tc.Total, UnreadThreads: tc.Unread, IsSubscribed: m.Subscribed}
 	if m.ParentID != "" {
 		p := string(m.ParentID)
 		o.ParentID = &p
@@ -100,13 +99,20 @@ func (c *call) mailboxGet() (any, error) {
 			return nil, err
 		}
 	}
-	st, err := c.currentState(acct)
+	q, err := c.h.ms.HighestModSeq(c.ctx, acct)
 	if err != nil {
 		return nil, err
 	}
+	st := state(q)
 	mbs, err := c.h.ms.Mailboxes(c.ctx, acct)
 	if err != nil {
 		return nil, err
+	}
+	var counts map[mailstore.MailboxID]mailstore.ThreadCounts
+	if wantsThreadCounts(a.Properties) {
+		if counts, err = c.threadCounts(acct, q); err != nil {
+			return nil, err
+		}
 	}
 	res := &getResult{AccountID: a.AccountID, State: st, List: []any{}, NotFound: []string{}}
 	byID := map[string]mailstore.Mailbox{}
@@ -130,7 +136,7 @@ func (c *call) mailboxGet() (any, error) {
 			res.NotFound = append(res.NotFound, id)
 			continue
 		}
-		o, err := filterProps(toMailboxObject(m), a.Properties)
+		o, err := filterProps(toMailboxObject(m, counts[m.ID]), a.Properties)
 		if err != nil {
 			return nil, err
 		}
@@ -142,11 +148,11 @@ func (c *call) mailboxGet() (any, error) {
 type mailboxQueryArgs struct {
 	AccountID string `json:"accountId"`
 	Filter    *struct {
-		ParentID     *string `json:"parentId"`
-		Name         *string `json:"name"`
-		Role         *string `json:"role"`
-		HasAnyRole   *bool   `json:"hasAnyRole"`
-		IsSubscribed *bool   `json:"isSubscribed"`
+		ParentID     nullableID `json:"parentId"`
+		Name         *string    `json:"name"`
+		Role         *string    `json:"role"`
+		HasAnyRole   *bool      `json:"hasAnyRole"`
+		IsSubscribed *bool      `json:"isSubscribed"`
 	} `json:"filter"`
 	Sort []struct {
 		Property    string `json:"property"`
@@ -179,6 +185,11 @@ func (c *call) mailboxQuery() (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	return c.mailboxQueryResult(acct, &a)
+}
+
+// mailboxQueryResult runs a Mailbox/query on an account.
+func (c *call) mailboxQueryResult(acct string, a *mailboxQueryArgs) (*queryResult, error) {
 	st, err := c.currentState(acct)
 	if err != nil {
 		return nil, err
@@ -192,7 +203,7 @@ func (c *call) mailboxQuery() (any, error) {
 		if f == nil {
 			return false
 		}
-		return (f.ParentID != nil && *f.ParentID != string(m.ParentID)) ||
+		return (f.ParentID.set && f.ParentID.id != string(m.ParentID)) ||
 			(f.Name != nil && !strings.Contains(strings.ToLower(leafName(m.Name)),
 				strings.ToLower(*f.Name))) ||
 			(f.Role != nil && *f.Role != m.Role) ||
@@ -228,7 +239,26 @@ func (c *call) mailboxQuery() (any, error) {
 	for i, m := range mbs {
 		ids[i] = string(m.ID)
 	}
-	return pageIDs(a.AccountID, st, ids, a.Position, a.Limit, a.CalculateTotal), nil
+	res := pageIDs(a.AccountID, st, ids, a.Position, a.Limit, a.CalculateTotal)
+	res.CanCalculateChanges = true
+	return res, nil
+}
+
+// nullableID is an Id|null argument that tells null from absent: a
+// parentId filter of null selects the top-level mailboxes (RFC 8621
+// section 2.3).
+type nullableID struct {
+	set bool
+	id  string
+}
+
+// UnmarshalJSON records that the argument was given, as an id or null.
+func (n *nullableID) UnmarshalJSON(b []byte) error {
+	n.set = true
+	if string(b) == "null" {
+		return nil
+	}
+	return json.Unmarshal(b, &n.id)
 }
 
 func pageIDs(acct, st string, ids []string, pos int, limit *int, total bool) *queryResult {

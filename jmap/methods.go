@@ -8,7 +8,7 @@ func (h *Handler) mailMethods(t map[string]method) {
 	add(CapMail, "Mailbox/changes", (*call).mailboxChanges)
 	add(CapMail, "Mailbox/set", (*call).mailboxSet)
 	add(CapMail, "Mailbox/query", (*call).mailboxQuery)
-	add(CapMail, "Mailbox/queryChanges", (*call).queryChanges)
+	add(CapMail, "Mailbox/queryChanges", (*call).mailboxQueryChanges)
 	add(CapMail, "Thread/get", (*call).threadGet)
 	add(CapMail, "Thread/changes", (*call).threadChanges)
 	add(CapMail, "Email/get", (*call).emailGet)

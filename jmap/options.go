@@ -41,6 +41,9 @@ type Options struct {
 	Directory directory.Directory
 	// Tokens, when set, accepts "Authorization: Bearer" tokens.
 	Tokens TokenValidator
+	// Access, when set, lets principals use the mail of accounts other
+	// than their own; nil serves each its own account only.
+	Access AccountAccess
 	// Submitter sends EmailSubmission messages; nil leaves the
 	// submission capability out.
 	Submitter Submitter

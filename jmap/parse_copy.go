@@ -1,6 +1,7 @@
 package jmap
 
 import (
+	"errors"
 	"strings"
 
 	"github.com/bulwarkmail/bulwark/mailstore"
@@ -72,8 +73,9 @@ func (c *call) emailParse() (any, error) {
 		"notParsable": notParsable, "notFound": notFound}, nil
 }
 
-// blobCopy answers Blob/copy (RFC 8620 section 6.3). Only one account is
-// served, so copies are within it.
+// blobCopy answers Blob/copy (RFC 8620 section 6.3): a blob the source
+// account may read is stored for the target account, whole blobs under
+// the same id, a part of an email under the id of its decoded content.
 func (c *call) blobCopy() (any, error) {
 	var a struct {
 		FromAccountID string   `json:"fromAccountId"`
@@ -83,41 +85,58 @@ func (c *call) blobCopy() (any, error) {
 	if err := c.decode(&a); err != nil {
 		return nil, err
 	}
-	if _, err := c.account(a.FromAccountID); err != nil {
+	from, err := c.account(a.FromAccountID)
+	if err != nil {
 		return nil, methodErr(ErrTypeFromAccountNotFound, "")
 	}
 	acct, err := c.account(a.AccountID)
 	if err != nil {
 		return nil, err
 	}
+	if err := c.checkSetLimit(len(a.BlobIDs)); err != nil {
+		return nil, err
+	}
 	copied, notCopied := map[string]string{}, map[string]*SetError{}
 	for _, id := range a.BlobIDs {
-		rc, err := c.h.openBlob(c.ctx, acct, id)
+		newID, err := c.copyBlob(from, acct, id)
 		if err != nil {
-			notCopied[id] = setErr(SetErrBlobNotFound, "")
+			if err := fail(notCopied, id, err); err != nil {
+				return nil, err
+			}
 			continue
 		}
-		rc.Close()
-		copied[id] = id
+		copied[id] = newID
 	}
 	return map[string]any{"fromAccountId": a.FromAccountID, "accountId": a.AccountID,
 		"copied": copied, "notCopied": notCopied}, nil
 }
 
-// emailCopy answers Email/copy (RFC 8621 section 4.7): the source must be
-// another account, and only the principal's own account is served.
-func (c *call) emailCopy() (any, error) {
-	var a struct {
-		FromAccountID string `json:"fromAccountId"`
-		AccountID     string `json:"accountId"`
+// copyBlob makes a blob of account from readable by account to and
+// returns its id there.
+func (c *call) copyBlob(from, to, id string) (string, error) {
+	rc, err := c.h.openBlob(c.ctx, from, id)
+	if errors.Is(err, mailstore.ErrNotFound) {
+		return "", setErr(SetErrBlobNotFound, "", "blobIds")
 	}
-	_ = jsonUnmarshal(c.args["fromAccountId"], &a.FromAccountID)
-	_ = jsonUnmarshal(c.args["accountId"], &a.AccountID)
-	if _, err := c.account(a.AccountID); err != nil {
-		return nil, err
+	if err != nil {
+		return "", err
 	}
-	if a.FromAccountID == a.AccountID {
-		return nil, invalidArgs("fromAccountId must differ from accountId")
+	defer rc.Close()
+	if from == to {
+		return id, nil
 	}
-	return nil, methodErr(ErrTypeFromAccountNotFound, "")
+	typ := "application/octet-stream"
+	if h, _, _, ok := parseBlobID(id); ok && strings.HasPrefix(id, "G") {
+		if u, found, err := c.h.data.getUpload(c.ctx, from, h); err == nil && found {
+			typ = u.Type
+		}
+	}
+	h, size, err := c.h.opts.Blobs.Put(c.ctx, rc)
+	if err != nil {
+		return "", err
+	}
+	if err := c.h.data.putUpload(c.ctx, to, h, upload{Type: typ, Size: size}); err != nil {
+		return "", err
+	}
+	return blobIDOf(h), nil
 }

@@ -194,8 +194,7 @@ func (h *Handler) run(ctx context.Context, p *principal, req *Request) *Response
 	for k, v := range req.CreatedIDs {
 		created[k] = v
 	}
-	resp := &Response{MethodResponses: []Invocation{}, SessionState: sessionStateKey + "-" +
-		strconv.Itoa(len(p.emails))}
+	resp := &Response{MethodResponses: []Invocation{}, SessionState: p.sessionState()}
 	for _, inv := range req.MethodCalls {
 		c := &call{ctx: ctx, h: h, p: p, using: using, created: created,
 			name: inv.Name, id: inv.CallID}

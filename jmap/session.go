@@ -3,7 +3,6 @@ package jmap
 import (
 	"encoding/json"
 	"net/http"
-	"strconv"
 	"strings"
 )
 
@@ -115,6 +114,12 @@ func (h *Handler) accountCapabilities() map[string]any {
 	return caps
 }
 
+// sharedCapabilities are the capabilities of an account shared with the
+// user: its mail only.
+func (h *Handler) sharedCapabilities() map[string]any {
+	return map[string]any{CapMail: h.accountCapabilities()[CapMail]}
+}
+
 // serveSession answers GET /.well-known/jmap (RFC 8620 section 2).
 func (h *Handler) serveSession(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -137,7 +142,11 @@ func (h *Handler) serveSession(w http.ResponseWriter, r *http.Request) {
 		UploadURL:       base + PathUpload + "{accountId}/",
 		EventSourceURL: base + PathEventSource +
 			"?types={types}&closeafter={closeafter}&ping={ping}",
-		State: sessionStateKey + "-" + strconv.Itoa(len(p.emails)),
+		State: p.sessionState(),
+	}
+	for _, name := range p.shared {
+		s.Accounts[accountID(name)] = sessionAccount{Name: name,
+			AccountCapabilities: h.sharedCapabilities()}
 	}
 	ws := "ws" + strings.TrimPrefix(base, "http")
 	s.Capabilities[CapWebSocket] = map[string]any{"url": ws + PathWebSocket,

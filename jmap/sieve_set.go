@@ -16,29 +16,28 @@ func (c *call) sieveSet() (any, error) {
 	if err := c.decode(&a); err != nil {
 		return nil, err
 	}
-	acct, err := c.account(a.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.checkSet(&a.setArgs); err != nil {
-		return nil, err
-	}
-	res := newSetResult(a.AccountID)
-	if res.OldState, err = c.h.data.state(c.ctx, acct, typeSieveID); err != nil {
-		return nil, err
-	}
-	if a.IfInState != nil && *a.IfInState != res.OldState {
-		return nil, methodErr(ErrTypeStateMismatch, "")
-	}
-	all, err := c.sieveScripts(acct)
-	if err != nil {
-		return nil, err
-	}
 	nameOf := map[string]string{}
-	for _, s := range all {
-		nameOf[s.ID] = s.Name
-	}
-	err = c.applySet(&a.setArgs, res, setOps{
+	return c.answerSet(&a.setArgs, setSpec{typ: typeSieveID,
+		ops: func(acct string) (setOps, error) {
+			all, err := c.sieveScripts(acct)
+			if err != nil {
+				return setOps{}, err
+			}
+			for _, s := range all {
+				nameOf[s.ID] = s.Name
+			}
+			return c.sieveOps(acct, nameOf), nil
+		},
+		after: func(acct string, _ *setResult) error {
+			return c.activateAfter(acct, &a, nameOf)
+		},
+	})
+}
+
+// sieveOps are the steps of SieveScript/set on the scripts named in
+// nameOf by id, which they keep up to date.
+func (c *call) sieveOps(acct string, nameOf map[string]string) setOps {
+	return setOps{
 		create: func(_ string, raw json.RawMessage) (string, map[string]any, error) {
 			id, err := c.createScript(acct, raw)
 			if err != nil {
@@ -67,19 +66,10 @@ func (c *call) sieveSet() (any, error) {
 			if err := c.h.opts.Sieve.Delete(c.ctx, acct, name); err != nil {
 				return sieveSetError(err)
 			}
+			delete(nameOf, id)
 			return c.h.data.put(c.ctx, acct, typeSieveID, id, nil)
 		},
-	})
-	if err != nil {
-		return nil, err
 	}
-	if err := c.activateAfter(acct, &a, nameOf); err != nil {
-		return nil, err
-	}
-	if res.NewState, err = c.h.data.state(c.ctx, acct, typeSieveID); err != nil {
-		return nil, err
-	}
-	return res, nil
 }
 
 func mustName(raw json.RawMessage) string {

@@ -72,50 +72,44 @@ type submissionSetArgs struct {
 // submissionSet answers EmailSubmission/set (RFC 8621 section 7.5):
 // each created submission is handed to the Submitter; the implicit
 // Email/set of onSuccessUpdateEmail and onSuccessDestroyEmail follows.
+// Submissions are sent at once, so their undoStatus is final and an
+// update asking to cancel gets cannotUnsend.
 func (c *call) submissionSet() (any, error) {
 	var a submissionSetArgs
 	if err := c.decode(&a); err != nil {
 		return nil, err
 	}
-	acct, err := c.account(a.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.checkSet(&a.setArgs); err != nil {
-		return nil, err
-	}
-	res := newSetResult(a.AccountID)
-	if res.OldState, err = c.h.data.state(c.ctx, acct, typeSubmission); err != nil {
-		return nil, err
-	}
-	if a.IfInState != nil && *a.IfInState != res.OldState {
-		return nil, methodErr(ErrTypeStateMismatch, "")
-	}
-	for cid, raw := range a.Create {
-		s, err := c.submit(acct, raw)
-		if err != nil {
-			if err := fail(res.NotCreated, cid, err); err != nil {
-				return nil, err
+	return c.answerSet(&a.setArgs, setSpec{typ: typeSubmission,
+		ops: func(acct string) (setOps, error) {
+			exists := func(id string) (bool, error) {
+				var s submission
+				return c.h.data.get(c.ctx, acct, typeSubmission, id, &s)
 			}
-			continue
-		}
-		c.addCreated(cid, s.ID)
-		res.Created[cid] = map[string]any{"id": s.ID, "threadId": s.ThreadID,
-			"sendAt": s.SendAt, "undoStatus": s.UndoStatus}
-	}
-	for id := range a.Update {
-		res.NotUpdated[id] = setErr(SetErrForbidden, "the submission is final")
-	}
-	for _, id := range a.Destroy {
-		if err := c.h.data.put(c.ctx, acct, typeSubmission, id, nil); err != nil {
-			return nil, err
-		}
-		res.Destroyed = append(res.Destroyed, id)
-	}
-	if res.NewState, err = c.h.data.state(c.ctx, acct, typeSubmission); err != nil {
-		return nil, err
-	}
-	return res, c.onSuccess(acct, &a, res)
+			return setOps{
+				create: func(_ string, raw json.RawMessage) (string, map[string]any, error) {
+					s, err := c.submit(acct, raw)
+					if err != nil {
+						return "", nil, err
+					}
+					return s.ID, map[string]any{"threadId": s.ThreadID, "sendAt": s.SendAt,
+						"undoStatus": s.UndoStatus}, nil
+				},
+				update: func(id string, patch map[string]json.RawMessage) error {
+					if ok, err := exists(id); err != nil || !ok {
+						return orSetErr(err, setErr(SetErrNotFound, ""))
+					}
+					if len(patch) == 1 && string(patch["undoStatus"]) == `"canceled"` {
+						return setErr(SetErrCannotUnsend, "the submission is final")
+					}
+					return setErr(SetErrInvalidProps, "only undoStatus may change", "undoStatus")
+				},
+				destroy: func(id string) error {
+					return c.h.data.put(c.ctx, acct, typeSubmission, id, nil)
+				},
+			}, nil
+		},
+		after: func(acct string, res *setResult) error { return c.onSuccess(acct, &a, res) },
+	})
 }
 
 // onSuccess runs the implicit Email/set (RFC 8621 section 7.5).
@@ -125,12 +119,12 @@ func (c *call) onSuccess(acct string, a *submissionSetArgs, res *setResult) erro
 	}
 	es := &setArgs{AccountID: a.AccountID, Update: map[string]map[string]json.RawMessage{}}
 	for ref, patch := range a.OnSuccessUpdateEmail {
-		if id, ok := c.submittedEmail(ref, res); ok {
+		if id, ok := c.submittedEmail(acct, ref, res); ok {
 			es.Update[id] = patch
 		}
 	}
 	for _, ref := range a.OnSuccessDestroyEmail {
-		if id, ok := c.submittedEmail(ref, res); ok {
+		if id, ok := c.submittedEmail(acct, ref, res); ok {
 			es.Destroy = append(es.Destroy, id)
 		}
 	}
@@ -144,7 +138,7 @@ func (c *call) onSuccess(acct string, a *submissionSetArgs, res *setResult) erro
 
 // submittedEmail maps "#creationId" of a submission created by this call
 // (or a submission id) to its email id.
-func (c *call) submittedEmail(ref string, res *setResult) (string, bool) {
+func (c *call) submittedEmail(acct, ref string, res *setResult) (string, bool) {
 	cid, ok := strings.CutPrefix(ref, "#")
 	if !ok {
 		return "", false
@@ -154,7 +148,7 @@ func (c *call) submittedEmail(ref string, res *setResult) (string, bool) {
 		return "", false
 	}
 	var s submission
-	found, err := c.h.data.get(c.ctx, c.p.name, typeSubmission, created["id"].(string), &s)
+	found, err := c.h.data.get(c.ctx, acct, typeSubmission, created["id"].(string), &s)
 	return s.EmailID, found && err == nil
 }
 

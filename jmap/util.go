@@ -26,7 +26,7 @@ func utcDate(t time.Time) string {
 // server fault.
 func setErrorOf(err error) *SetError {
 	switch {
-	case errors.Is(err, mailstore.ErrNotFound):
+	case errors.Is(err, mailstore.ErrNotFound), errors.Is(err, errNoObject):
 		return setErr(SetErrNotFound, "")
 	case errors.Is(err, mailstore.ErrOverQuota):
 		return setErr(SetErrOverQuota, "")

@@ -61,42 +61,30 @@ func (c *call) vacationSet() (any, error) {
 	if err := c.decode(&a); err != nil {
 		return nil, err
 	}
-	acct, err := c.account(a.AccountID)
-	if err != nil {
-		return nil, err
-	}
-	res := newSetResult(a.AccountID)
-	if res.OldState, err = c.h.data.state(c.ctx, acct, typeVacation); err != nil {
-		return nil, err
-	}
-	for cid := range a.Create {
-		res.NotCreated[cid] = setErr(SetErrSingleton, "")
-	}
-	for _, id := range a.Destroy {
-		res.NotDestroyed[id] = setErr(SetErrSingleton, "")
-	}
-	for id, patch := range a.Update {
-		if id != "singleton" {
-			res.NotUpdated[id] = setErr(SetErrNotFound, "")
-			continue
-		}
-		v, err := c.vacation(acct)
-		if err != nil {
-			return nil, err
-		}
-		b, _ := json.Marshal(patch)
-		if err := json.Unmarshal(b, &v); err != nil {
-			res.NotUpdated[id] = setErr(SetErrInvalidPatch, err.Error())
-			continue
-		}
-		v.ID = "singleton"
-		if err := c.h.data.put(c.ctx, acct, typeVacation, id, v); err != nil {
-			return nil, err
-		}
-		res.Updated[id] = nil
-	}
-	if res.NewState, err = c.h.data.state(c.ctx, acct, typeVacation); err != nil {
-		return nil, err
-	}
-	return res, nil
+	return c.answerSet(&a, setSpec{typ: typeVacation, ops: func(acct string) (setOps, error) {
+		return setOps{
+			create: func(string, json.RawMessage) (string, map[string]any, error) {
+				return "", nil, setErr(SetErrSingleton, "")
+			},
+			update: func(id string, patch map[string]json.RawMessage) error {
+				if id != "singleton" {
+					return setErr(SetErrNotFound, "")
+				}
+				if _, bad := patch["id"]; bad {
+					return setErr(SetErrInvalidProps, "id cannot be changed", "id")
+				}
+				v, err := c.vacation(acct)
+				if err != nil {
+					return err
+				}
+				b, _ := json.Marshal(patch)
+				if err := json.Unmarshal(b, &v); err != nil {
+					return setErr(SetErrInvalidPatch, err.Error())
+				}
+				v.ID = "singleton"
+				return c.h.data.put(c.ctx, acct, typeVacation, id, v)
+			},
+			destroy: func(string) error { return setErr(SetErrSingleton, "") },
+		}, nil
+	}})
 }

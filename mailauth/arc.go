@@ -26,6 +26,11 @@ type ARCResult struct {
 	Instance int
 	// Domain is the d= of the most recent ARC-Seal.
 	Domain string
+	// OldestPass is, for a passing chain, the oldest instance from which
+	// every ARC-Message-Signature up to the newest still validates, or 0
+	// when all of them do (RFC 8617, section 5.2 step 6). An instance
+	// above 1 shows where the message was changed on its way.
+	OldestPass int
 	// Problem explains a fail.
 	Problem string
 }
@@ -120,12 +125,22 @@ func max2(a, b int) int {
 
 // arcVerification validates a chain while the body streams by.
 type arcVerification struct {
-	v     *Verifier
-	h     Header
-	sets  []arcSet
-	ams   *dkimSig
+	v    *Verifier
+	h    Header
+	sets []arcSet
+	// ams holds the ARC-Message-Signature of each instance, oldest first.
+	ams []arcAMS
+	// hashers are the distinct body hashes the signatures need.
+	hashers []*bodyCanon
+	res     ARCResult
+}
+
+// arcAMS is one parsed ARC-Message-Signature and the hash of the body
+// it covers; err is set when it does not parse.
+type arcAMS struct {
+	sig   *dkimSig
 	canon *bodyCanon
-	res   ARCResult
+	err   error
 }
 
 func (v *Verifier) newARCVerification(ctx context.Context, h Header) *arcVerification {
@@ -138,19 +153,45 @@ func (v *Verifier) newARCVerification(ctx context.Context, h Header) *arcVerific
 	if len(sets) == 0 {
 		return a
 	}
-	a.sets = sets
 	a.res.Instance = len(sets)
 	if err := checkSealStatuses(sets); err != nil {
 		a.res.Status, a.res.Problem = ARCFail, err.Error()
 		return a
 	}
-	a.ams, err = parseDKIMSig(sets[len(sets)-1].msg.Value(), true)
-	if err != nil {
+	a.parseSignatures(sets)
+	if err := a.ams[len(sets)-1].err; err != nil {
 		a.res.Status, a.res.Problem = ARCFail, "ARC-Message-Signature: "+err.Error()
+		a.ams, a.hashers = nil, nil
 		return a
 	}
-	a.canon = newBodyCanon(a.ams.bodyRelax, sha256.New(), a.ams.length)
+	a.sets = sets
 	return a
+}
+
+// parseSignatures parses the ARC-Message-Signature of every set and
+// prepares one body hash per distinct canonicalization and length.
+func (a *arcVerification) parseSignatures(sets []arcSet) {
+	type bodyForm struct {
+		relaxed bool
+		length  int64
+	}
+	byForm := map[bodyForm]*bodyCanon{}
+	a.ams = make([]arcAMS, len(sets))
+	for i, set := range sets {
+		sig, err := parseDKIMSig(set.msg.Value(), true)
+		if err != nil {
+			a.ams[i].err = err
+			continue
+		}
+		form := bodyForm{sig.bodyRelax, sig.length}
+		c := byForm[form]
+		if c == nil {
+			c = newBodyCanon(sig.bodyRelax, sha256.New(), sig.length)
+			byForm[form] = c
+			a.hashers = append(a.hashers, c)
+		}
+		a.ams[i] = arcAMS{sig: sig, canon: c}
+	}
 }
 
 // checkSealStatuses checks the cv= tags (RFC 8617, section 5.2 step 2-3).
@@ -175,27 +216,25 @@ func checkSealStatuses(sets []arcSet) error {
 	return nil
 }
 
-func (a *arcVerification) bodyHashers() []*bodyCanon {
-	if a.canon == nil {
-		return nil
-	}
-	return []*bodyCanon{a.canon}
-}
+func (a *arcVerification) bodyHashers() []*bodyCanon { return a.hashers }
 
-// finish checks the newest ARC-Message-Signature and every ARC-Seal
-// (RFC 8617, section 5.2 steps 4-6).
+// finish validates the chain once the body is hashed (RFC 8617, section
+// 5.2 steps 4-7): the newest ARC-Message-Signature, every ARC-Seal from
+// the newest down, each sealing the sets up to its own, then the oldest
+// instance from which every ARC-Message-Signature still validates.
 func (a *arcVerification) finish(ctx context.Context) ARCResult {
-	if a.canon == nil {
+	if len(a.sets) == 0 {
 		return a.res
 	}
 	r := a.v.resolver()
-	if err := a.checkAMS(ctx, r); err != nil {
+	n := len(a.sets)
+	if err := a.checkAMS(ctx, r, n); err != nil {
 		a.res.Status, a.res.Problem = ARCFail, err.Error()
 		return a.res
 	}
-	for i := len(a.sets); i >= 1; i-- {
+	for i := n; i >= 1; i-- {
 		d, err := verifySeal(ctx, r, a.sets, i)
-		if i == len(a.sets) {
+		if i == n {
 			a.res.Domain = d
 		}
 		if err != nil {
@@ -204,23 +243,44 @@ func (a *arcVerification) finish(ctx context.Context) ARCResult {
 		}
 	}
 	a.res.Status = ARCPass
-	a.v.logger().Debug("arc verified", "instance", a.res.Instance, "domain", a.res.Domain)
+	a.res.OldestPass = a.oldestPass(ctx, r)
+	a.v.logger().Debug("arc verified", "instance", n, "domain", a.res.Domain,
+		"oldest_pass", a.res.OldestPass)
 	return a.res
 }
 
-func (a *arcVerification) checkAMS(ctx context.Context, r Resolver) error {
-	s := a.ams
-	if !bytes.Equal(a.canon.h.Sum(nil), s.bodyHash) {
-		return fmt.Errorf("ARC-Message-Signature %d: body hash did not verify", len(a.sets))
+// oldestPass validates the older ARC-Message-Signatures from N-1 down
+// and returns the instance after the first that fails, or 0 when all of
+// them validate (RFC 8617, section 5.2 step 6).
+func (a *arcVerification) oldestPass(ctx context.Context, r Resolver) int {
+	for i := len(a.sets) - 1; i >= 1; i-- {
+		if err := a.checkAMS(ctx, r, i); err != nil {
+			a.v.logger().Debug("older ARC-Message-Signature failed", "instance", i,
+				"err", err)
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// checkAMS verifies the ARC-Message-Signature of instance i like a DKIM
+// signature (RFC 8617, section 5.2 step 4; RFC 6376, section 6.1).
+func (a *arcVerification) checkAMS(ctx context.Context, r Resolver, i int) error {
+	m := a.ams[i-1]
+	if m.err != nil {
+		return fmt.Errorf("ARC-Message-Signature %d: %w", i, m.err)
+	}
+	s := m.sig
+	if !bytes.Equal(m.canon.h.Sum(nil), s.bodyHash) {
+		return fmt.Errorf("ARC-Message-Signature %d: body hash did not verify", i)
 	}
 	key, _, err := lookupDKIMKey(ctx, r, s)
 	if err != nil {
-		return fmt.Errorf("ARC-Message-Signature %d: %w", len(a.sets), err)
+		return fmt.Errorf("ARC-Message-Signature %d: %w", i, err)
 	}
-	last := a.sets[len(a.sets)-1].msg
-	data := signedHeaderData(a.h, s.headers, s.hdrRelaxed, last.Raw)
+	data := signedHeaderData(a.h, s.headers, s.hdrRelaxed, a.sets[i-1].msg.Raw)
 	if err := verifySignature(key, data, s.sig); err != nil {
-		return fmt.Errorf("ARC-Message-Signature %d: %w", len(a.sets), err)
+		return fmt.Errorf("ARC-Message-Signature %d: %w", i, err)
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 )
 
@@ -67,6 +68,11 @@ func authResultsParts(res *Results) []string {
 		p := "arc=" + string(res.ARC.Status)
 		if res.ARC.Problem != "" {
 			p += " reason=" + quoteAR(res.ARC.Problem)
+		}
+		if res.ARC.Status == ARCPass && res.ARC.OldestPass > 0 {
+			// RFC 8617, section 5.2 step 6: the chain passes, but not
+			// every older ARC-Message-Signature does.
+			p += " header.oldest-pass=" + strconv.Itoa(res.ARC.OldestPass)
 		}
 		parts = append(parts, p)
 	}

@@ -182,10 +182,19 @@ func reportRow(in DMARCInput, res DMARCResult) ReportRecord {
 		r.AuthResults.DKIM = append(r.AuthResults.DKIM, ReportDKIM{Domain: k.Domain,
 			Selector: k.Selector, Result: string(k.Status)})
 	}
-	r.AuthResults.SPF = []ReportSPF{{Domain: in.SPF.Domain, Scope: in.SPF.Identity,
+	r.AuthResults.SPF = []ReportSPF{{Domain: in.SPF.Domain, Scope: spfScope(in.SPF.Identity),
 		Result: string(in.SPF.Result)}}
 	if r.AuthResults.SPF[0].Result == "" {
 		r.AuthResults.SPF[0].Result = string(SPFNone)
 	}
 	return r
+}
+
+// spfScope names an SPF identity as the aggregate report schema does
+// (RFC 7489, appendix C: "helo" or "mfrom").
+func spfScope(identity string) string {
+	if identity == SPFIdentityMailFrom {
+		return "mfrom"
+	}
+	return identity
 }

@@ -5,7 +5,7 @@
 // A receiving server keeps one Verifier (with a Cache in front of its DNS
 // resolver) and calls, per transaction:
 //
-//	spf := v.CheckSPF(ctx, clientIP, helo, mailFrom)    // at MAIL FROM
+//	spf := v.CheckSPF(ctx, clientIP, helo, mailFrom)    // at MAIL FROM, HELO too
 //	msg, _, err := mailauth.StripForged(data, v.Hostname, max) // after DATA
 //	res, err := v.Verify(ctx, msg, spf)                 // DKIM, ARC, DMARC
 //	field := v.AuthenticationResults(res)               // prepend to the message
@@ -23,8 +23,10 @@
 //   - RFC 7208 (SPF): check_host() with every result, macros (including
 //     IPv6 nibbles), include, redirect, exp, the ten DNS-querying terms
 //     limit and the two void lookups limit (both options), the ten address
-//     lookups per mx mechanism, ptr and the p macro; the HELO and MAIL
-//     FROM identities (sections 2.3, 2.4).
+//     lookups per mx mechanism, ptr and the p macro; the HELO identity
+//     checked for every session, once (a cache per client address and
+//     name), and the MAIL FROM identity, which falls back to
+//     postmaster@HELO for a null reverse-path (sections 2.3, 2.4).
 //   - RFC 6376 (DKIM): verification of every signature (bounded by an
 //     option), simple and relaxed canonicalization, l=, t=, x=, i=, key
 //     records (k=, h=, s=, t=s, revoked keys, raw PKCS#1 keys), tag-lists
@@ -41,7 +43,9 @@
 //     domain and the aggregate report XML (written and read, also from
 //     report e-mails with zip or gzip attachments).
 //   - RFC 8617 (ARC): chain validation (structure, cv= states, newest
-//     ARC-Message-Signature, every ARC-Seal) and sealing of a new set.
+//     ARC-Message-Signature, every ARC-Seal over the sets up to its own,
+//     and the oldest-pass instance, reported as header.oldest-pass) and
+//     sealing of a new set.
 //   - RFC 8601 (Authentication-Results): writing the field (with RFC 6008
 //     header.b), parsing it, and removing fields that claim this host's
 //     authserv-id (section 5); Received-SPF (RFC 7208, section 9.1).
@@ -51,8 +55,6 @@
 //     host sends them.
 //   - DMARCbis tree walk: the organizational domain comes from the public
 //     suffix list only.
-//   - ARC: only the newest ARC-Message-Signature is checked, so the
-//     "oldest pass" instance is not reported.
 //   - The DNS cache uses one TTL for all answers, since the resolvers
 //     behind net.Resolver do not expose record TTLs.
 //   - DKIM signing with several keys at once is done by calling several

@@ -47,6 +47,10 @@ type SPFCheck struct {
 	// IP is the client address checked, HELO the name it gave.
 	IP   netip.Addr
 	HELO string
+	// HELOCheck is the evaluation of the HELO identity made for the
+	// session (RFC 7208, section 2.3), set by CheckSPF. A policy may act
+	// on it; DMARC does not, it aligns on the MAIL FROM identity.
+	HELOCheck *SPFCheck
 }
 
 // SPFQuery is the input of check_host() (RFC 7208, section 4.1).
@@ -90,31 +94,6 @@ type spfEval struct {
 	// ptrNames memoizes the validated names of the client (nil: not yet
 	// looked up), so that many %{p} macros cost one lookup.
 	ptrNames *[]string
-}
-
-// CheckHELO evaluates the SPF policy of the HELO identity
-// (RFC 7208, section 2.3).
-func (v *Verifier) CheckHELO(ctx context.Context, ip netip.Addr, helo string) SPFCheck {
-	c := v.CheckHost(ctx, SPFQuery{IP: ip, Domain: helo, Sender: "postmaster@" + helo,
-		HELO: helo})
-	c.Identity = SPFIdentityHELO
-	return c
-}
-
-// CheckSPF evaluates SPF for a transaction at MAIL FROM: the reverse-path
-// identity, or the HELO identity when the reverse-path is null
-// (RFC 7208, section 2.4). mailFrom is the address without angle brackets.
-func (v *Verifier) CheckSPF(ctx context.Context, ip netip.Addr, helo, mailFrom string) SPFCheck {
-	if mailFrom == "" {
-		return v.CheckHELO(ctx, ip, helo)
-	}
-	domain := mailFrom
-	if i := strings.LastIndexByte(mailFrom, '@'); i >= 0 {
-		domain = mailFrom[i+1:]
-	}
-	c := v.CheckHost(ctx, SPFQuery{IP: ip, Domain: domain, Sender: mailFrom, HELO: helo})
-	c.Identity = SPFIdentityMailFrom
-	return c
 }
 
 // CheckHost runs the check_host() function of RFC 7208, section 4.

@@ -34,6 +34,13 @@ type Verifier struct {
 	// SPFMaxVoidLookups is the limit on lookups answering nothing.
 	// Default and RFC 7208 (section 4.6.4) value: 2.
 	SPFMaxVoidLookups int
+	// SPFHELOCacheTTL is how long a HELO identity result is kept for
+	// the client address and name that produced it, so that a session
+	// checks its HELO once (RFC 7208, section 2.3). Default 10 minutes;
+	// negative turns the cache off.
+	SPFHELOCacheTTL time.Duration
+	// SPFHELOCacheSize bounds the HELO results kept. Default 4096.
+	SPFHELOCacheSize int
 	// MaxHeaderBytes bounds the header section read by Verify.
 	// Default 1 MiB.
 	MaxHeaderBytes int
@@ -47,6 +54,8 @@ type Verifier struct {
 	// it gets pct (0-100) and reports whether to apply the policy. Nil
 	// samples at random.
 	Sample func(pct int) bool
+
+	helo heloCache
 }
 
 func (v *Verifier) resolver() Resolver {

@@ -35,6 +35,13 @@
 //     section 4.5.5; RFC 3461, section 6.2). Notifications about
 //     internationalised addresses use RFC 6533
 //     message/global-delivery-status with utf-8 address types.
+//   - RFC 5321, section 6.1: EnqueueFailures (smtp.FailureRelay) takes
+//     the recipients an SMTP server could not deliver to after accepting
+//     the message for others; temporary failures are retried here,
+//     permanent ones notified at once. The envelope types come from
+//     package mailenv, so the queue does not depend on the SMTP server.
+//   - RFC 5321, section 4.5.1: MailstoreDelivery.Postmaster receives
+//     postmaster at every local domain.
 //   - RFC 6376 DKIM signing of mail as it is queued (DKIMSigner, on
 //     package mailauth), keyed by the reverse-path's domain.
 //   - RFC 8689 REQUIRETLS and RFC 6531 SMTPUTF8 carried to the client.

@@ -100,7 +100,11 @@ func (q *Queue) writeHuman(w *bufio.Writer, m *Message, notes []note) {
 			fmt.Fprintf(w, "Your message was delivered to <%s>.\r\n", r.Address)
 		}
 		if r.Diagnostic != "" {
-			fmt.Fprintf(w, "  %s\r\n", fold("The remote said: "+diag(r), "  "))
+			said := "The remote said: "
+			if r.RemoteMTA == "" {
+				said = "The reply was: "
+			}
+			fmt.Fprintf(w, "  %s\r\n", fold(said+diag(r), "  "))
 		}
 	}
 	w.WriteString("\r\n")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/bulwarkmail/bulwark/directory"
@@ -14,10 +15,17 @@ import (
 
 // MailstoreDelivery is the LocalDelivery that files mail in mailstore,
 // resolving addresses with a directory. Outside addresses of lists are
-// not followed here: they are queued when the message enters.
+// not followed here: they are queued when the message enters. Each copy
+// goes to the inbox, starting with a Return-Path field (RFC 5321,
+// section 4.4); no Sieve script runs here.
 type MailstoreDelivery struct {
 	Store     *mailstore.Store
 	Directory directory.Directory
+	// Postmaster is the account that takes mail for postmaster at every
+	// local domain when the directory has no such address (RFC 5321,
+	// section 4.5.1), as the SMTP server's Options.Postmaster does.
+	// Empty: such mail fails as for any unknown address.
+	Postmaster string
 }
 
 var _ LocalDelivery = (*MailstoreDelivery)(nil)
@@ -35,7 +43,7 @@ func (d *MailstoreDelivery) DeliverLocal(ctx context.Context, from string, rcpts
 	var targets []mailstore.Recipient
 	owner := map[string][]int{}
 	for i, a := range rcpts {
-		res, err := d.Directory.Resolve(ctx, a)
+		res, err := d.resolve(ctx, a)
 		switch {
 		case errors.Is(err, directory.ErrNotFound) || (err == nil && len(res.Accounts) == 0):
 			results[i] = &client.Error{Code: 550, Status: "5.1.1",
@@ -56,7 +64,8 @@ func (d *MailstoreDelivery) DeliverLocal(ctx context.Context, from string, rcpts
 	if len(targets) == 0 {
 		return results, nil
 	}
-	got, err := d.Store.Deliver(ctx, r, time.Time{}, targets)
+	rp := strings.NewReader("Return-Path: <" + from + ">\r\n")
+	got, err := d.Store.Deliver(ctx, io.MultiReader(rp, r), time.Time{}, targets)
 	if err != nil {
 		return nil, fmt.Errorf("deliver locally: %w", err)
 	}
@@ -73,4 +82,18 @@ func (d *MailstoreDelivery) DeliverLocal(ctx context.Context, from string, rcpts
 		}
 	}
 	return results, nil
+}
+
+// resolve asks the directory where a delivers, sending postmaster at a
+// local domain to Postmaster when the directory knows no such address.
+func (d *MailstoreDelivery) resolve(ctx context.Context, a string) (directory.Resolution, error) {
+	res, err := d.Directory.Resolve(ctx, a)
+	if err != nil || d.Postmaster == "" || !res.Local ||
+		len(res.Accounts) > 0 || len(res.External) > 0 {
+		return res, err
+	}
+	if i := strings.LastIndexByte(a, '@'); i > 0 && strings.EqualFold(a[:i], "postmaster") {
+		res.Accounts = []string{d.Postmaster}
+	}
+	return res, nil
 }

@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/bulwarkmail/bulwark/smtp"
+	"github.com/bulwarkmail/bulwark/mailenv"
 	"github.com/bulwarkmail/bulwark/smtp/client"
 	"github.com/bulwarkmail/bulwark/store"
 )
@@ -70,12 +70,6 @@ type Queue struct {
 	domains  map[string]chan struct{}
 	stats    stats
 }
-
-// Compile-time checks: the queue is the SMTP server's Relay.
-var (
-	_ smtp.Relay         = (*Queue)(nil)
-	_ smtp.EnvelopeRelay = (*Queue)(nil)
-)
 
 // New opens the queue on opts.KV and opts.Blobs and starts delivering:
 // messages left by an earlier run resume, those this node leased at
@@ -151,10 +145,9 @@ func (q *Queue) Enqueue(ctx context.Context, from string, rcpts []string, r io.R
 // EnqueueEnvelope queues r with the DSN and REQUIRETLS parameters of
 // env; it implements smtp.EnvelopeRelay. Each recipient's External
 // addresses are queued, or its Address when it has none.
-func (q *Queue) EnqueueEnvelope(ctx context.Context, env *smtp.Envelope,
-	rcpts []*smtp.Recipient, r io.Reader) error {
-	e := Envelope{From: env.ReversePath, Ret: env.Ret, EnvID: env.EnvID,
-		RequireTLS: env.RequireTLS, SMTPUTF8: env.SMTPUTF8}
+func (q *Queue) EnqueueEnvelope(ctx context.Context, env *mailenv.Envelope,
+	rcpts []*mailenv.Recipient, r io.Reader) error {
+	e := fromEnvelope(env)
 	for _, rc := range rcpts {
 		addrs := rc.External
 		if len(addrs) == 0 {
@@ -169,22 +162,18 @@ func (q *Queue) EnqueueEnvelope(ctx context.Context, env *smtp.Envelope,
 	return err
 }
 
+// fromEnvelope copies the message parameters of an SMTP envelope.
+func fromEnvelope(env *mailenv.Envelope) Envelope {
+	return Envelope{From: env.ReversePath, Ret: env.Ret, EnvID: env.EnvID,
+		RequireTLS: env.RequireTLS, SMTPUTF8: env.SMTPUTF8}
+}
+
 // Submit queues r for env's recipients and returns the message id once
 // the message is durable. The content is stored once in the BlobStore,
 // signed first when Options.Sign is set.
 func (q *Queue) Submit(ctx context.Context, env Envelope, r io.Reader) (string, error) {
-	select {
-	case <-q.stop:
-		return "", ErrClosed
-	default:
-	}
-	if len(env.Recipients) == 0 {
-		return "", ErrNoRecipients
-	}
-	for _, rc := range env.Recipients {
-		if !strings.Contains(rc.Address, "@") {
-			return "", fmt.Errorf("queue message: bad recipient %q", rc.Address)
-		}
+	if err := q.accepting(env); err != nil {
+		return "", err
 	}
 	scan := &eightBitReader{r: r}
 	h, size, err := q.opts.Blobs.Put(ctx, scan)
@@ -210,6 +199,24 @@ func (q *Queue) Submit(ctx context.Context, env Envelope, r io.Reader) (string, 
 		"rcpts", len(m.Recipients), "size", size)
 	q.Wake()
 	return m.ID, nil
+}
+
+// accepting checks that the queue runs and env can be queued.
+func (q *Queue) accepting(env Envelope) error {
+	select {
+	case <-q.stop:
+		return ErrClosed
+	default:
+	}
+	if len(env.Recipients) == 0 {
+		return ErrNoRecipients
+	}
+	for _, rc := range env.Recipients {
+		if !strings.Contains(rc.Address, "@") {
+			return fmt.Errorf("queue message: bad recipient %q", rc.Address)
+		}
+	}
+	return nil
 }
 
 // newMessage builds the record of a new message.

@@ -33,7 +33,7 @@ func (c *conn) cmdRcpt(arg string) *Error {
 	if e := c.forwardPath(rcpt, path); e != nil {
 		return e
 	}
-	if e := c.resolve(rcpt); e != nil {
+	if e := c.resolve(rcpt, strings.EqualFold(path, "postmaster")); e != nil {
 		return e
 	}
 	if h := c.opts().Hooks.Rcpt; h != nil {
@@ -100,7 +100,8 @@ func rcptParam(rcpt *Recipient, p wire.Param) *Error {
 // resolve asks the directory where rcpt delivers and applies the relay
 // policy: inbound and LMTP servers take local recipients only (RFC 5321,
 // section 3.6.2: no open relay); submission sends the rest to the Relay.
-func (c *conn) resolve(rcpt *Recipient) *Error {
+// bare is set for "<Postmaster>" without a domain.
+func (c *conn) resolve(rcpt *Recipient, bare bool) *Error {
 	o := c.opts()
 	if o.Directory != nil {
 		res, err := o.Directory.Resolve(c.ctx, rcpt.Address)
@@ -116,6 +117,7 @@ func (c *conn) resolve(rcpt *Recipient) *Error {
 		rcpt.Local, rcpt.Accounts, rcpt.Tag, rcpt.External =
 			res.Local, res.Accounts, res.Tag, res.External
 	}
+	c.postmaster(rcpt, bare)
 	switch {
 	case rcpt.Local && len(rcpt.Accounts) == 0 && len(rcpt.External) == 0:
 		return &Error{550, EnhancedCode{5, 1, 1}, "No such user here"}
@@ -129,6 +131,21 @@ func (c *conn) resolve(rcpt *Recipient) *Error {
 		return errNoRelay
 	}
 	return nil
+}
+
+// postmaster sends rcpt to Options.Postmaster when it is the bare
+// "<Postmaster>", or postmaster at a local domain (local part in any
+// case) that the directory does not know: RFC 5321, section 4.5.1 has
+// every SMTP server accept both.
+func (c *conn) postmaster(rcpt *Recipient, bare bool) {
+	acct := c.opts().Postmaster
+	if acct == "" || len(rcpt.Accounts) > 0 || len(rcpt.External) > 0 {
+		return
+	}
+	i := strings.LastIndexByte(rcpt.Address, '@')
+	if bare || (rcpt.Local && i > 0 && strings.EqualFold(rcpt.Address[:i], "postmaster")) {
+		rcpt.Local, rcpt.Accounts, rcpt.Tag = true, []string{acct}, ""
+	}
 }
 
 // errNoRelay answers recipients that need the outbound queue when none is

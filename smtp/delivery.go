@@ -31,3 +31,21 @@ type Relay interface {
 type EnvelopeRelay interface {
 	EnqueueEnvelope(ctx context.Context, env *Envelope, rcpts []*Recipient, r io.Reader) error
 }
+
+// FailureRelay is the optional ability of a Relay to take over the
+// recipients whose delivery failed after DATA while the message was
+// stored for others: it retries temporary failures and reports permanent
+// ones to the reverse-path in a delivery status notification (RFC 3464)
+// as their NOTIFY asks (RFC 3461, section 4.1), never to the null
+// reverse-path. It returns once the failures are durably recorded.
+//
+// An SMTP server whose Relay has it answers "250" to such a message, so
+// that the client does not send it again to the recipients who have it
+// (RFC 5321, section 6.1: after acceptance, a failure is reported by
+// mail). Without it, or when it fails, the server answers for the whole
+// message: a temporary failure of any recipient defers it (those who
+// have it may get it twice) and permanent failures of some recipients
+// are logged only. LMTP always replies per recipient instead.
+type FailureRelay interface {
+	EnqueueFailures(ctx context.Context, env *Envelope, failed []Failure, r io.Reader) error
+}

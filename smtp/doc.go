@@ -27,6 +27,14 @@
 //   - RFC 6409 message submission: authentication required, sender
 //     ownership checked; Options.RelayNetworks for trusted applications.
 //   - RFC 2033 LMTP with one reply per recipient.
+//   - RFC 5321, section 6.1: when an SMTP message is stored for some
+//     recipients and fails for others, the failed ones go to the Relay
+//     if it is a FailureRelay (the queue), which retries temporary
+//     failures and notifies the sender of permanent ones (RFC 3464, as
+//     NOTIFY asks); "250" follows once they are recorded, so that the
+//     client does not send the message again.
+//   - RFC 5321, section 4.5.1: "<Postmaster>" and postmaster at every
+//     local domain are accepted and go to Options.Postmaster.
 //   - The PROXY protocol from trusted networks (package listener).
 //   - SMTP smuggling defence: only CRLF "." CRLF ends DATA; bare CR and
 //     LF are refused or normalised (Options.BareLineEndings).
@@ -37,9 +45,13 @@
 // Not yet:
 //   - The server keeps no queue of its own: remote recipients need a
 //     Relay (the queue package) from the host.
-//   - Delivery status notifications: when some recipients of an SMTP
-//     (not LMTP) message fail permanently after DATA while others
-//     succeed, the failure is logged but no bounce is sent.
+//   - Without a FailureRelay, a message that failed after DATA for
+//     some recipients only is deferred whole when any failure is
+//     temporary (those who have it may get it twice), and permanent
+//     failures are only logged: no notification is sent.
+//   - Recipients retried by the queue are filed by its LocalDelivery
+//     (the inbox, for queue.MailstoreDelivery), without the Route and
+//     Sieve stage.
 //   - VRFY and EXPN answer 252 and never disclose addresses.
 //   - 8-bit content sent without BODY=8BITMIME is not refused, and NUL
 //     bytes in DATA are kept.

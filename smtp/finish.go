@@ -67,37 +67,61 @@ func (c *conn) lmtpReplies(m *Message, results []error) *Error {
 	return nil
 }
 
-// smtpReply sends the one reply of SMTP. When only some recipients
-// failed, a temporary failure is answered for the whole message so that
-// nobody loses mail (the others may get it twice); a permanent one is
-// logged and the message accepted.
+// smtpReply sends the one reply of SMTP. A message that failed for
+// every recipient is refused with the first temporary failure, else the
+// first permanent one. When it failed for some only, the failed
+// recipients go to the Relay if it is a FailureRelay and the message is
+// accepted; otherwise a temporary failure defers the whole message, so
+// that nobody loses it (the others may get it twice), and permanent ones
+// are logged.
 func (c *conn) smtpReply(m *Message, results []error) *Error {
 	var temp, perm *Error
-	failed := 0
+	var failed []Failure
 	for i, err := range results {
 		if err == nil || i >= len(m.Envelope.Recipients) {
 			continue
 		}
-		failed++
-		e := c.deliveryError(m.Envelope.Recipients[i], err)
+		r := m.Envelope.Recipients[i]
+		e := c.deliveryError(r, err)
 		if e.Temporary() && temp == nil {
 			temp = e
 		} else if !e.Temporary() && perm == nil {
 			perm = e
 		}
+		failed = append(failed, Failure{Recipient: r, Code: e.Code,
+			Status: e.EnhancedCode.String(), Text: e.Message})
 	}
 	switch {
-	case failed == 0:
+	case len(failed) == 0:
+	case len(failed) == len(m.Envelope.Recipients):
+		if temp != nil {
+			return temp
+		}
+		return perm
+	case c.handOver(m, failed):
 	case temp != nil:
 		return temp
-	case failed == len(m.Envelope.Recipients):
-		return perm
 	default:
 		c.log.Warn("smtp message not delivered to some recipients", "msg", m.ID,
-			"failed", failed)
+			"failed", len(failed))
 	}
 	c.reply(250, EnhancedCode{2, 0, 0}, "OK queued as "+m.ID)
 	return nil
+}
+
+// handOver gives the failed recipients of a partly delivered message to
+// the FailureRelay and reports whether it took them.
+func (c *conn) handOver(m *Message, failed []Failure) bool {
+	fr, ok := c.opts().Relay.(FailureRelay)
+	if !ok {
+		return false
+	}
+	if err := fr.EnqueueFailures(c.ctx, m.Envelope, failed, m.Reader()); err != nil {
+		c.log.Error("smtp failed recipients not queued", "msg", m.ID, "err", err)
+		return false
+	}
+	c.log.Info("smtp failed recipients queued", "msg", m.ID, "failed", len(failed))
+	return true
 }
 
 func (c *conn) deliveryError(r *Recipient, err error) *Error {

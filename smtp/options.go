@@ -87,6 +87,12 @@ type Options struct {
 	// addresses outside the directory that lists expand to. Nil: such
 	// recipients get "451 4.3.5".
 	Relay Relay
+	// Postmaster is the account that receives mail for "<Postmaster>"
+	// and for postmaster at every local domain, local part in any case,
+	// when the directory has no such address: RFC 5321, section 4.5.1
+	// requires every SMTP server to accept it. Empty: postmaster is
+	// resolved as any other address.
+	Postmaster string
 	// RelayNetworks lists client networks trusted to relay without
 	// authentication, as a host's own applications: in submission mode
 	// they need no AUTH, and in inbound mode they may send to remote

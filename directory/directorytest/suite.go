@@ -182,40 +182,64 @@ func testTiming(t *testing.T, d directory.Directory) {
 
 func testRateLimit(t *testing.T, f Factory) {
 	ctx := context.Background()
+	const slow = 50 * time.Millisecond
 	d := f(t, directory.Options{RateLimit: directory.RateLimitOptions{
-		PerAddress: directory.Rate{Burst: 2, Every: time.Hour},
-		PerAccount: directory.Rate{Burst: 3, Every: time.Hour}}})
+		PerAddress:        directory.Rate{Burst: 4, Every: time.Hour},
+		PerAccountAddress: directory.Rate{Burst: 2, Every: time.Hour},
+		PerAccount:        directory.Rate{Burst: 5, Every: time.Hour},
+		SlowStep:          slow, MaxSlowdown: 2 * slow}})
 	auth := func(user, pass, from string) error {
 		_, err := d.Authenticate(ctx, directory.Credentials{Username: user,
 			Password: pass, Remote: netip.MustParseAddr(from)})
 		return err
 	}
-	for i := 0; i < 2; i++ {
-		if err := auth("bob@example.org", "bad", "198.51.100.1"); !errors.Is(err,
-			directory.ErrInvalidCredentials) {
-			t.Fatalf("failure %d: error = %v", i, err)
+	fail := func(user, from string) {
+		t.Helper()
+		if err := auth(user, "bad", from); !errors.Is(err, directory.ErrInvalidCredentials) {
+			t.Fatalf("bad password for %s from %s: error = %v", user, from, err)
 		}
 	}
+	fail("bob@example.org", "198.51.100.1")
+	fail("bob@example.org", "198.51.100.1")
 	if err := auth("bob@example.org", "bob-secret", "198.51.100.1"); !errors.Is(err,
 		directory.ErrRateLimited) {
-		t.Fatalf("3rd attempt from one address: error = %v, want ErrRateLimited", err)
+		t.Fatalf("3rd attempt for one account from one address: error = %v, "+
+			"want ErrRateLimited", err)
 	}
+	// The lockout holds for that address only: the owner elsewhere and
+	// other accounts from the same address go on.
 	if err := auth("bob@example.org", "bob-secret", "198.51.100.2"); err != nil {
-		t.Fatalf("attempt from another address: %v", err)
+		t.Fatalf("owner from another address: %v", err)
 	}
-	// The login forgave the account's failures; three more from new
-	// addresses exhaust its budget.
-	for i, from := range []string{"198.51.100.3", "198.51.100.4", "198.51.100.6"} {
-		if err := auth("bob@example.org", "bad", from); !errors.Is(err,
-			directory.ErrInvalidCredentials) {
-			t.Fatalf("account failure %d: error = %v", i, err)
-		}
+	if err := auth("alice@example.org", "alice-secret", "198.51.100.1"); err != nil {
+		t.Fatalf("other account from the locked pair's address: %v", err)
 	}
-	if err := auth("bob@example.org", "bob-secret", "198.51.100.5"); !errors.Is(err,
+	fail("carol@example.org", "198.51.100.1")
+	fail("dave@example.org", "198.51.100.1")
+	if err := auth("alice@example.org", "alice-secret", "198.51.100.1"); !errors.Is(err,
 		directory.ErrRateLimited) {
-		t.Fatalf("attempt after account failures: error = %v, want ErrRateLimited", err)
+		t.Fatalf("address past PerAddress: error = %v, want ErrRateLimited", err)
 	}
-	if err := auth("alice@example.org", "alice-secret", "198.51.100.5"); err != nil {
-		t.Fatalf("other account: %v", err)
+
+	// Failures for bob from many addresses pass the account's cap: the
+	// owner is slowed down, not locked out.
+	for _, from := range []string{"203.0.113.1", "203.0.113.2", "203.0.113.3",
+		"203.0.113.4"} {
+		fail("bob@example.org", from)
+	}
+	start := time.Now()
+	if err := auth("bob@example.org", "bob-secret", "198.51.100.9"); err != nil {
+		t.Fatalf("owner after failures from many addresses: %v", err)
+	}
+	if took := time.Since(start); took < slow {
+		t.Errorf("attempt past the account cap took %v, want at least %v", took, slow)
+	}
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	_, err := d.Authenticate(cctx, directory.Credentials{Username: "bob@example.org",
+		Password: "bob-secret", Remote: netip.MustParseAddr("198.51.100.9")})
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("slowed attempt with an ended context: error = %v, want context.Canceled",
+			err)
 	}
 }

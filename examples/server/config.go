@@ -141,6 +141,11 @@ type InboundConfig struct {
 	// AcceptDMARCReject files mail that fails a p=reject policy in Junk
 	// instead of refusing it. Default false.
 	AcceptDMARCReject bool `toml:"accept_dmarc_reject"`
+	// Postmaster is the account that receives mail for postmaster at
+	// every local domain without such an address (RFC 5321, section
+	// 4.5.1). Default: the first administrator, else the first account,
+	// by name.
+	Postmaster string `toml:"postmaster"`
 }
 
 // LoggingConfig sets the log level ("debug", "info", "warn", "error").

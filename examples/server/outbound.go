@@ -33,11 +33,13 @@ func newQueue(ctx context.Context, cfg Config, b *backend, res mailauth.Resolver
 		opts.DefaultRelay = &client.Relay{Host: r.Host, ImplicitTLS: r.ImplicitTLS,
 			Username: r.Username, Password: r.Password}
 	}
+	local := &queue.MailstoreDelivery{Store: b.mail, Directory: b.dir,
+		Postmaster: cfg.Inbound.Postmaster}
 	q, err := queue.New(ctx, queue.Options{
 		KV:        b.kv,
 		Blobs:     b.blobs,
 		Transport: client.New(opts),
-		Local:     &queue.MailstoreDelivery{Store: b.mail, Directory: b.dir},
+		Local:     local,
 		Sign:      sign,
 		Hostname:  cfg.Hostname,
 		Logger:    log.With("service", "queue"),

@@ -37,6 +37,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Inbound.Postmaster, err = postmasterAccount(ctx, cfg, b); err != nil {
+		return err
+	}
 	res := newResolver(cfg.DNS)
 	q, err := newQueue(ctx, cfg, b, res, log)
 	if err != nil {
@@ -100,6 +103,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, res mailauth.Resolver
 			Directory:           b.dir,
 			Delivery:            &smtp.StoreDelivery{Store: b.mail, Route: route.Route, Logger: log},
 			Relay:               q,
+			Postmaster:          cfg.Inbound.Postmaster,
 			MaxMessageSize:      cfg.Limits.MaxMessageSize,
 			MaxRecipients:       cfg.Limits.MaxRecipients,
 			MaxConnectionsPerIP: cfg.Limits.MaxConnectionsPerIP,

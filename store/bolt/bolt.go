@@ -11,6 +11,7 @@ import (
 	bbolt "go.etcd.io/bbolt"
 
 	"github.com/bulwarkmail/bulwark/store"
+	"github.com/bulwarkmail/bulwark/store/internal/groupcommit"
 )
 
 // Options configures a DB. The zero value is safe.
@@ -57,7 +58,7 @@ type DB struct {
 	db   *bbolt.DB
 	opts Options
 	log  *slog.Logger
-	b    batcher
+	b    *groupcommit.Batcher[*bbolt.Tx]
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -93,7 +94,7 @@ func Open(path string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("open bolt store %s: %w", path, err)
 	}
 	db := &DB{db: bdb, opts: opts, log: log}
-	db.b.db = db
+	db.b = newBatcher(db)
 	return db, nil
 }
 
@@ -140,7 +141,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 			return fn(&tx)
 		})
 	}
-	return db.b.run(ctx, fn)
+	return db.grouped(ctx, fn)
 }
 
 // Close waits for running transactions and closes the file. Closing

@@ -17,6 +17,7 @@ import (
 	_ "modernc.org/sqlite"             // registers "sqlite"
 
 	"github.com/bulwarkmail/bulwark/store"
+	"github.com/bulwarkmail/bulwark/store/internal/groupcommit"
 )
 
 // Options configures a DB.
@@ -50,7 +51,7 @@ type Options struct {
 	IdleConns int
 
 	// GroupCommit runs concurrent Updates of this process in shared
-	// transactions (see batcher): fewer commits, and Updates drawing
+	// transactions (see newBatcher): fewer commits, and Updates drawing
 	// from one counter no longer wait for one commit each. A conflict
 	// then runs the whole group again. Not used with SQLite. Default
 	// false.
@@ -74,9 +75,9 @@ type DB struct {
 	prefix string
 	opts   Options
 	log    *slog.Logger
-	known  sync.Map      // store.Space -> *queries of existing tables
-	locks  *counterLocks // nil with SQLite, whose writers queue anyway
-	group  *batcher      // nil unless Options.GroupCommit
+	known  sync.Map                       // store.Space -> *queries of existing tables
+	locks  *counterLocks                  // nil with SQLite, whose writers queue anyway
+	group  *groupcommit.Batcher[store.Tx] // nil unless Options.GroupCommit
 
 	closeMu sync.RWMutex
 	closed  bool
@@ -110,7 +111,7 @@ func Open(ctx context.Context, opts Options) (*DB, error) {
 	if opts.Driver != "sqlite" {
 		db.locks = newCounterLocks()
 		if opts.GroupCommit {
-			db.group = &batcher{db: db}
+			db.group = newBatcher(db)
 		}
 	}
 	if err := db.connect(ctx); err != nil {
@@ -290,7 +291,7 @@ func (db *DB) Update(ctx context.Context, fn func(tx store.Tx) error) error {
 	}
 	defer db.closeMu.RUnlock()
 	if db.group != nil {
-		return db.group.run(ctx, fn)
+		return db.group.Do(ctx, fn)
 	}
 	// Stripes a failed attempt needed are taken before the next begins.
 	var stripes []int

@@ -75,10 +75,59 @@ const [{ draft, submission }] = await jam.requestMany((t) => {
   return { draft, submission };
 }, { using: ["urn:ietf:params:jmap:submission"] });
 
+// Identity/changes and EmailSubmission/changes follow their change logs.
+await jam.api.Identity.set(
+  { accountId, create: { w: { email: identities.list[0].email, name: "Work" } } },
+  { using: ["urn:ietf:params:jmap:submission"] },
+);
+const [idChanges] = await jam.api.Identity.changes(
+  { accountId, sinceState: identities.state },
+  { using: ["urn:ietf:params:jmap:submission"] },
+);
+const [subChanges] = await jam.api.EmailSubmission.changes(
+  { accountId, sinceState: "0" },
+  { using: ["urn:ietf:params:jmap:submission"] },
+);
+
+// Thread counts, and Mailbox/queryChanges after a new mailbox.
+const [mq] = await jam.api.Mailbox.query({ accountId, sort: [{ property: "name" }] });
+await jam.api.Mailbox.set({ accountId, create: { n: { name: "Jam" } } });
+const [mqc] = await jam.api.Mailbox.queryChanges({
+  accountId,
+  sort: [{ property: "name" }],
+  sinceQueryState: mq.queryState,
+});
+const [inbox] = await jam.api.Mailbox.get({
+  accountId,
+  ids: [byRole.inbox],
+  properties: ["totalEmails", "totalThreads", "unreadThreads"],
+});
+
+// Email/copy from the account shared with the user, moving the email.
+const session = await jam.session;
+const shared = Object.keys(session.accounts).find((id) => id !== accountId);
+if (!shared) fail("no shared account");
+const [sharedIds] = await jam.api.Email.query({ accountId: shared });
+const [copy] = await jam.api.Email.copy({
+  fromAccountId: shared,
+  accountId,
+  create: {
+    c: { id: sharedIds.ids[0], mailboxIds: { [byRole.inbox]: true } },
+  },
+  onSuccessDestroyOriginal: true,
+});
+const [sharedAfter] = await jam.api.Email.query({ accountId: shared });
+
 console.log(JSON.stringify({
   total: found.total,
   subjects: emails.list.map((e) => e.subject),
   seen: first,
   draft: draft?.created?.d1?.id ?? null,
   updated: Object.keys(submission?.updated ?? {}),
+  identityChanges: idChanges.created.length,
+  submissionsCreated: subChanges.created,
+  mailboxAdded: mqc.added.map((a) => a.id),
+  inbox: inbox.list[0],
+  copied: copy.created?.c?.id ?? null,
+  sharedLeft: sharedAfter.ids.length,
 }));
