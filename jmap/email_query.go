@@ -68,7 +68,8 @@ func (c *call) toFilter(raw json.RawMessage, depth int) (*mailstore.Filter, erro
 	out := &mailstore.Filter{InMailbox: mailstore.MailboxID(in),
 		HasKeyword: f.HasKeyword, NotKeyword: f.NotKeyword, MinSize: f.MinSize,
 		MaxSize: f.MaxSize, From: f.From, To: f.To, Cc: f.Cc, Bcc: f.Bcc,
-		Subject: f.Subject, Body: f.Body, Text: f.Text, Header: f.Header}
+		Subject: f.Subject, Body: f.Body, Text: f.Text, Header: f.Header,
+		Stemmed: f.Body != "" || f.Text != ""}
 	for _, m := range f.InMailboxOtherThan {
 		out.InMailboxOtherThan = append(out.InMailboxOtherThan, mailstore.MailboxID(m))
 	}

@@ -162,3 +162,17 @@ func TestBlobUploadGet(t *testing.T) {
 		t.Errorf("Blob/get = %v", rs[1])
 	}
 }
+
+// TestEmailQueryStemmed: a text or body filter also finds the other
+// words of its stem (RFC 8621 section 4.4.1).
+func TestEmailQueryStemmed(t *testing.T) {
+	e := newEnv(t, nil)
+	a := e.deliver(testMessage("Status", "the reports were filed"))
+	e.deliver(testMessage("Other", "nothing to see"))
+	for _, filter := range []map[string]any{{"text": "reporting"}, {"body": "report"}} {
+		q := e.one("Email/query", map[string]any{"filter": filter})
+		if ids := fmt.Sprint(q["ids"]); ids != fmt.Sprintf("[%s]", a) {
+			t.Errorf("Email/query %v = %s, want [%s]", filter, ids, a)
+		}
+	}
+}

@@ -96,7 +96,7 @@ func (s *Store) newArrival(h store.Hash, size int64, m *msgparse.Message) (*arri
 	b.cc, b.sortCc = addressText(f, m.Cc)
 	b.bcc, _ = addressText(f, m.Bcc)
 
-	arr.index(f, m, s.opts.MaxIndexText)
+	arr.index(f, s.stemmer, m, s.opts.MaxIndexText)
 	if m.MessageID != "" {
 		arr.msgIDs = append(arr.msgIDs, m.MessageID)
 	}
@@ -134,10 +134,16 @@ func addressText(f *folder, list []msgparse.Address) (all, first string) {
 	return f.fold(sb.String()), f.fold(first)
 }
 
-// index collects the words of the message for the full-text index.
-func (arr *arrival) index(f *folder, m *msgparse.Message, maxText int) {
+// index collects the words of the message for the full-text index, and
+// the stems of those that have one of their own.
+func (arr *arrival) index(f *folder, st *stemmer, m *msgparse.Message, maxText int) {
 	add := func(text string, field byte) {
-		tokenize(f.fold(text), false, func(w string) { arr.terms[w] |= field })
+		tokenize(f.fold(text), false, func(w string) {
+			arr.terms[w] |= field
+			if s := st.stem(w); s != "" {
+				arr.terms[stemMark+s] |= field
+			}
+		})
 	}
 	add(arr.base.subject, fieldSubject)
 	for _, list := range [][]msgparse.Address{m.From, m.To, m.Cc, m.Bcc} {

@@ -173,14 +173,17 @@ func updatePostings(tx store.Tx, a uint32, term []byte, updates []posting) error
 	return nil
 }
 
-// searchTerm returns the emails holding a word starting with prefix in
-// one of the fields: those of the postings, and those of the pending
-// emails' word lists.
-func searchTerm(tx store.Tx, a uint32, prefix string, fields byte) (emailSet, error) {
+// searchTerm returns the emails holding a word starting with prefix (the
+// word itself when exact) in one of the fields: those of the postings,
+// and those of the pending emails' word lists.
+func searchTerm(tx store.Tx, a uint32, prefix string, fields byte, exact bool) (emailSet, error) {
 	out := emailSet{}
 	p := newKey(a).str(prefix)
+	if exact {
+		p = p.byte(0)
+	}
 	err := tx.Scan(spacePosting, store.Prefix(p), func(k, v []byte) error {
-		if len(k) < len(p)+5 || k[len(k)-5] != 0 {
+		if len(k) < len(p)+4 || k[len(k)-5] != 0 {
 			return nil
 		}
 		c := binary.BigEndian.Uint32(k[len(k)-4:])
@@ -212,7 +215,7 @@ func searchTerm(tx store.Tx, a uint32, prefix string, fields byte) (emailSet, er
 			return nil, err
 		}
 		err = decodeDocTerms(b, func(t []byte, f byte) {
-			if f&fields != 0 && bytes.HasPrefix(t, pb) {
+			if f&fields != 0 && bytes.HasPrefix(t, pb) && (!exact || len(t) == len(pb)) {
 				out.add(e)
 			}
 		})

@@ -91,6 +91,10 @@ type Filter struct {
 	// addresses and attachment names. Every word must be present, each
 	// as a word or the start of one, compared after Unicode case folding.
 	Body, Text string
+	// Stemmed lets Body and Text also match words of the same stem in
+	// Options.StemLanguage ("reporting" finds "reports"), as RFC 8621
+	// section 4.4.1 allows JMAP servers; IMAP SEARCH leaves it unset.
+	Stemmed bool
 	// Header matches emails having the header field Header[0]; with a
 	// second element, one whose value contains it, case-insensitively.
 	Header []string

@@ -98,13 +98,13 @@ func (x *queryExec) prepareCondition(f *Filter) (*prepared, error) {
 	p.from, p.to, p.cc = needle(f.From), needle(f.To), needle(f.Cc)
 	p.bcc, p.subject = needle(f.Bcc), needle(f.Subject)
 	if f.Body != "" {
-		if p.body, err = x.fullText(f.Body, fieldBody); err != nil {
+		if p.body, err = x.fullText(f.Body, fieldBody, f.Stemmed); err != nil {
 			return nil, err
 		}
 	}
 	if f.Text != "" {
 		all := fieldBody | fieldSubject | fieldAddress | fieldAttach
-		if p.text, err = x.fullText(f.Text, all); err != nil {
+		if p.text, err = x.fullText(f.Text, all, f.Stemmed); err != nil {
 			return nil, err
 		}
 	}
@@ -118,14 +118,25 @@ func (x *queryExec) prepareCondition(f *Filter) (*prepared, error) {
 	return p, nil
 }
 
-// fullText returns the emails holding every word of s in the fields; nil
-// when s has no words.
-func (x *queryExec) fullText(s string, fields byte) (emailSet, error) {
+// fullText returns the emails holding every word of s in the fields (or,
+// when stemmed, a word of its stem); nil when s has no words.
+func (x *queryExec) fullText(s string, fields byte, stemmed bool) (emailSet, error) {
 	var set emailSet
 	for i, w := range queryWords(x.f, s) {
-		got, err := searchTerm(x.tx, x.a, w, fields)
+		got, err := searchTerm(x.tx, x.a, w, fields, false)
 		if err != nil {
 			return nil, err
+		}
+		if stem := x.s.stemmer.stem(w); stemmed && stem != "" {
+			// The words whose stem is stem: those indexed with it, and
+			// stem itself, which is its own stem.
+			for _, t := range []string{stemMark + stem, stem} {
+				more, err := searchTerm(x.tx, x.a, t, fields, true)
+				if err != nil {
+					return nil, err
+				}
+				got = got.or(more)
+			}
 		}
 		if i == 0 {
 			set = got

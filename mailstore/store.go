@@ -45,6 +45,12 @@ type Options struct {
 	// MaxIndexText caps the octets of decoded text per message that go
 	// into the full-text index. Default 256 KiB.
 	MaxIndexText int
+	// StemLanguage is the language whose Snowball stemmer reduces words
+	// to their stems in the index, so that a Filter with Stemmed set
+	// finds "reports" for "reporting": "english" (the default), "french",
+	// "spanish", "russian", "swedish", "norwegian", "hungarian", or
+	// "none".
+	StemLanguage string
 	// Now returns the current time; nil uses time.Now.
 	Now func() time.Time
 }
@@ -72,6 +78,7 @@ type Store struct {
 	cache    *viewCache
 	// cacheMin is the fewest entries a mailbox needs to be cached.
 	cacheMin int
+	stemmer  *stemmer // nil without stemming
 }
 
 // New returns a Store on opts.KV and opts.Blobs, recording the layout
@@ -101,8 +108,15 @@ func New(ctx context.Context, opts Options) (*Store, error) {
 	if opts.QueryCache == 0 {
 		opts.QueryCache = DefaultQueryCache
 	}
+	if opts.StemLanguage == "" {
+		opts.StemLanguage = "english"
+	}
+	st, err := newStemmer(opts.StemLanguage)
+	if err != nil {
+		return nil, err
+	}
 	s := &Store{kv: opts.KV, blobs: opts.Blobs, log: opts.Logger,
-		notifier: opts.Notifier, opts: opts, cacheMin: minCachedMailbox}
+		notifier: opts.Notifier, opts: opts, cacheMin: minCachedMailbox, stemmer: st}
 	if opts.QueryCache > 0 {
 		s.cache = newViewCache(opts.QueryCache)
 	}

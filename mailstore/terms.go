@@ -165,6 +165,17 @@ func (es emailSet) has(e uint64) bool {
 	return w < uint64(len(es)) && es[w]&(1<<(e%64)) != 0
 }
 
+// or adds the members of other to es.
+func (es emailSet) or(other emailSet) emailSet {
+	if len(other) > len(es) {
+		es = append(es, make([]uint64, len(other)-len(es))...)
+	}
+	for i, w := range other {
+		es[i] |= w
+	}
+	return es
+}
+
 // and keeps in es only the members of other.
 func (es emailSet) and(other emailSet) emailSet {
 	es = es[:min(len(es), len(other))]

@@ -173,3 +173,66 @@ func FuzzIndexRecords(f *testing.F) {
 		}
 	})
 }
+
+// TestStemmedSearch finds the words of a stem only when the filter asks
+// for it, before and after the postings are merged.
+func TestStemmedSearch(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, f *fixture) {
+		bodies := []string{"The reports were filed.", "Reporting daily.", "One report.",
+			"A repo.", "Connection connected; connecting."}
+		ids := make([]EmailID, len(bodies))
+		for i, b := range bodies {
+			ids[i] = f.appendMsg(f.inbox, "Subject: s\r\n\r\n"+b+"\r\n").EmailID
+		}
+		check := func(stage string) {
+			t.Helper()
+			tests := []struct {
+				filter *Filter
+				want   []EmailID
+			}{
+				{&Filter{Body: "reporting"}, []EmailID{ids[1]}},
+				{&Filter{Body: "reporting", Stemmed: true}, ids[:3]},
+				{&Filter{Text: "REPORTS", Stemmed: true}, ids[:3]},
+				{&Filter{Body: "report", Stemmed: true}, ids[:3]},
+				{&Filter{Body: "connections", Stemmed: true}, ids[4:]},
+				{&Filter{Body: "repos", Stemmed: true}, ids[3:4]},
+				{&Filter{Body: "repository", Stemmed: true}, nil},
+			}
+			for _, tc := range tests {
+				got := textHits(t, f, tc.filter)
+				want := slices.Clone(tc.want)
+				slices.Sort(want)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s: body %q text %q stemmed %v found %v, want %v", stage,
+						tc.filter.Body, tc.filter.Text, tc.filter.Stemmed, got, want)
+				}
+			}
+		}
+		check("pending")
+		if _, err := f.Purge(f.ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("merged")
+		checkIndexClean(t, f)
+	})
+}
+
+func TestStemLanguages(t *testing.T) {
+	if _, err := newStemmer("klingon"); err == nil {
+		t.Error("newStemmer(klingon) succeeded")
+	}
+	st, err := newStemmer("none")
+	if err != nil || st.stem("reporting") != "" {
+		t.Errorf("none: %v, %q", err, st.stem("reporting"))
+	}
+	fr, _ := newStemmer("french")
+	if s := fr.stem("continuellement"); s == "" || s == "continuellement" {
+		t.Errorf("french stem of continuellement = %q", s)
+	}
+	en, _ := newStemmer("english")
+	for _, w := range []string{"abc", "r2d2", "東京都庁"} {
+		if s := en.stem(w); s != "" {
+			t.Errorf("stem(%q) = %q, want none", w, s)
+		}
+	}
+}
