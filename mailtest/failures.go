@@ -35,13 +35,19 @@ func (s *Server) FailRecipient(address string, code int, text string) {
 // after which the address is accepted again: 451 once, then success, is
 // greylisting as a client sees it.
 func (s *Server) FailRecipientN(address string, n, code int, text string) {
+	s.fails.set(address, n, code, text)
+}
+
+// set makes the next n RCPT TO commands for address (n < 0: all) answer
+// code and text.
+func (f *failures) set(address string, n, code int, text string) {
 	if code < 400 || code > 599 {
 		code = 550
 	}
 	class := code / 100
-	s.fails.mu.Lock()
-	defer s.fails.mu.Unlock()
-	s.fails.rules[accountName(address)] = &failure{
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.rules[accountName(address)] = &failure{
 		err:  &smtp.Error{Code: code, EnhancedCode: smtp.EnhancedCode{class, 0, 0}, Message: text},
 		left: n,
 	}

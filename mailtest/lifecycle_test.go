@@ -11,17 +11,28 @@ import (
 	"github.com/bulwarkmail/bulwark/mailtest"
 )
 
-// Close stops every goroutine the server started, connections included.
+// Close stops every goroutine the server started, connections and the
+// queue included.
 func TestCloseStopsGoroutines(t *testing.T) {
+	for _, opts := range []mailtest.Options{{TLS: true},
+		{TLS: true, Queue: &mailtest.QueueOptions{}}} {
+		t.Run(fmt.Sprintf("queue=%v", opts.Queue != nil), func(t *testing.T) {
+			closeStopsGoroutines(t, opts)
+		})
+	}
+}
+
+func closeStopsGoroutines(t *testing.T, opts mailtest.Options) {
 	before := runtime.NumGoroutine()
-	srv, err := mailtest.Start(mailtest.Options{TLS: true})
+	srv, err := mailtest.Start(opts)
 	if err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	if err := srv.AddAccount("alice@example.test", "pw"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := srv.AddRemoteMX("remote.test"); err != nil {
+	mx, err := srv.AddRemoteMX("remote.test")
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := srv.PublishMTASTS("remote.test", "testing", time.Hour, "*.remote.test"); err != nil {
@@ -34,6 +45,16 @@ func TestCloseStopsGoroutines(t *testing.T) {
 	}
 	defer idle.Close()
 	sendTLS(t, srv)
+	if opts.Queue != nil {
+		// One message delivered, one left waiting for its retry.
+		mx.FailRecipient("later@remote.test", -1, 451, "Later")
+		c := dialGoSMTP(t, srv.SMTPAddr(), "")
+		sendGoSMTP(t, c, "app@example.org", []string{"bob@remote.test", "later@remote.test"},
+			"Subject: q\r\n\r\nq\r\n")
+		c.Quit()
+		mx.WaitMessage(t, wait)
+		srv.WaitQueue(t, wait)
+	}
 	done := make(chan struct{})
 	go func() { srv.Close(); close(done) }()
 	select {

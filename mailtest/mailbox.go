@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulwarkmail/bulwark/mailauth"
 	"github.com/bulwarkmail/bulwark/smtp"
 )
 
@@ -69,8 +68,9 @@ func (b *mailbox) next(ctx context.Context, key string) (*Message, error) {
 	}
 }
 
-// Messages returns the messages delivered to an account over SMTP, in
-// order of arrival.
+// Messages returns the messages delivered to an account over SMTP or by
+// the queue (such as delivery status notifications), in order of
+// arrival.
 func (s *Server) Messages(account string) []*Message {
 	return s.inbox.all(accountName(account))
 }
@@ -99,8 +99,9 @@ func (s *Server) WaitMessage(t testing.TB, account string, timeout time.Duration
 	return m
 }
 
-// Outbound returns the mail for remote domains that the server took
-// instead of sending, in order of arrival.
+// Outbound returns the mail for remote domains that the server took, in
+// order of arrival: all of it is recorded, and sent only under
+// Options.Queue (RemoteMX.Messages shows what arrived there).
 func (s *Server) Outbound() []*Message { return s.outbound.all(outboundKey) }
 
 // NextOutbound returns the next captured outbound message that no
@@ -164,9 +165,11 @@ func (c *capture) Deliver(ctx context.Context, m *smtp.Message) ([]error, error)
 	return results, nil
 }
 
-// recorder is the server's Relay: it records mail for remote recipients.
+// recorder is the server's Relay: it records mail for remote recipients
+// and, under Options.Queue, queues it in next first.
 type recorder struct {
-	box *mailbox
+	box  *mailbox
+	next smtp.EnvelopeRelay
 }
 
 var _ smtp.EnvelopeRelay = (*recorder)(nil)
@@ -174,7 +177,12 @@ var _ smtp.EnvelopeRelay = (*recorder)(nil)
 // Enqueue implements smtp.Relay.
 func (r *recorder) Enqueue(ctx context.Context, from string, rcpts []string,
 	body io.Reader) error {
-	return r.record(Envelope{From: from, To: rcpts}, body, nil)
+	env := &smtp.Envelope{ReversePath: from}
+	list := make([]*smtp.Recipient, len(rcpts))
+	for i, a := range rcpts {
+		list[i] = &smtp.Recipient{Address: a, External: []string{a}}
+	}
+	return r.EnqueueEnvelope(ctx, env, list, body)
 }
 
 // EnqueueEnvelope implements smtp.EnvelopeRelay, keeping the sender
@@ -185,14 +193,15 @@ func (r *recorder) EnqueueEnvelope(ctx context.Context, env *smtp.Envelope,
 	for _, rc := range rcpts {
 		e.To = append(e.To, rc.External...)
 	}
-	return r.record(e, body, env.Auth)
-}
-
-func (r *recorder) record(env Envelope, body io.Reader, auth *mailauth.Results) error {
 	raw, err := io.ReadAll(body)
 	if err != nil {
 		return fmt.Errorf("read outbound message: %w", err)
 	}
-	r.box.add(newMessage(env, raw, auth, time.Now()), outboundKey)
+	if r.next != nil {
+		if err := r.next.EnqueueEnvelope(ctx, env, rcpts, bytes.NewReader(raw)); err != nil {
+			return err
+		}
+	}
+	r.box.add(newMessage(e, raw, env.Auth, time.Now()), outboundKey)
 	return nil
 }

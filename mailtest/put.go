@@ -14,7 +14,7 @@ import (
 // for applications that read mail over IMAP. mailbox is a full name such
 // as "INBOX" or "Sent" ("" means the inbox); keywords are in JMAP or IMAP
 // form ("$seen" or "\\Seen"). Put messages are not returned by Messages
-// or WaitMessage, which watch SMTP deliveries.
+// or WaitMessage, which watch SMTP and queue deliveries.
 func (s *Server) Put(ctx context.Context, account, mailbox string, raw io.Reader,
 	keywords ...string) error {
 	account = accountName(account)

@@ -80,6 +80,7 @@ type RemoteMX struct {
 	Addr string
 
 	box       *mailbox
+	fails     *failures // per recipient, before the RCPT script
 	mu        sync.Mutex
 	script    map[Stage][]*failure
 	tlsBroken atomic.Bool
@@ -99,7 +100,7 @@ func (s *Server) AddRemoteMX(domain string) (*RemoteMX, error) {
 	domain = strings.ToLower(strings.TrimSuffix(domain, "."))
 	ip := netip.AddrFrom4([4]byte{127, 0, 0, byte(2 + len(r.hosts))})
 	m := &RemoteMX{Domain: domain, Host: "mx." + domain, box: newMailbox(),
-		script: make(map[Stage][]*failure)}
+		fails: newFailures(), script: make(map[Stage][]*failure)}
 	pair, err := newTLSPair(ip.AsSlice(), m.Host)
 	if err != nil {
 		return nil, fmt.Errorf("mailtest: add remote MX: %w", err)
@@ -149,7 +150,11 @@ func (m *RemoteMX) options(pair *tlsPair, s *Server) smtp.Options {
 			Mail: func(context.Context, *smtp.Session, *smtp.Envelope) error {
 				return m.take(StageMail)
 			},
-			Rcpt: func(context.Context, *smtp.Session, *smtp.Envelope, *smtp.Recipient) error {
+			Rcpt: func(ctx context.Context, s *smtp.Session, e *smtp.Envelope,
+				r *smtp.Recipient) error {
+				if err := m.fails.rcpt(ctx, s, e, r); err != nil {
+					return err
+				}
 				return m.take(StageRcpt)
 			},
 			Data: func(context.Context, *smtp.Session, *smtp.Envelope) error {
@@ -188,6 +193,15 @@ func (m *RemoteMX) Reply(stage Stage, n, code int, text string) {
 	defer m.mu.Unlock()
 	m.script[stage] = append(m.script[stage], &failure{left: n, err: &smtp.Error{Code: code,
 		EnhancedCode: smtp.EnhancedCode{code / 100, 0, 0}, Message: text}})
+}
+
+// FailRecipient makes the host answer code and text to the next n RCPT
+// TO commands for address (n < 0: all of them), ahead of the StageRcpt
+// script, while other recipients of the same message are accepted: a
+// queue then retries (4xx) or bounces (5xx) that recipient alone. Codes
+// are taken as by Reply.
+func (m *RemoteMX) FailRecipient(address string, n, code int, text string) {
+	m.fails.set(address, n, code, text)
 }
 
 // BreakTLS makes every later TLS handshake with the host fail (true) or

@@ -20,7 +20,9 @@ import (
 	"github.com/bulwarkmail/bulwark/imap"
 	"github.com/bulwarkmail/bulwark/mailauth"
 	"github.com/bulwarkmail/bulwark/mailstore"
+	"github.com/bulwarkmail/bulwark/queue"
 	"github.com/bulwarkmail/bulwark/smtp"
+	"github.com/bulwarkmail/bulwark/smtp/client"
 	"github.com/bulwarkmail/bulwark/store/memory"
 )
 
@@ -34,6 +36,8 @@ const shutdownGrace = 5 * time.Second
 // Server is an in-process mail server for one test. Its methods are safe
 // for concurrent use.
 type Server struct {
+	kv    *memory.KV
+	blobs *memory.Blobs
 	store *mailstore.Store
 	dir   *local.Directory
 	dns   *DNS
@@ -45,6 +49,11 @@ type Server struct {
 	inbox    *mailbox // arrivals per account
 	outbound *mailbox // mail for remote domains, under outboundKey
 	fails    *failures
+
+	queue    *queue.Queue // under Options.Queue
+	clock    *Clock
+	attempts *attemptLog
+	mtasts   *client.MTASTS // the queue's policy cache
 
 	remote remotes
 	policy policyHosts
@@ -63,6 +72,11 @@ type Options struct {
 	// STARTTLS on the SMTP, submission and IMAP ports, and two implicit
 	// TLS ports (SubmissionsAddr, IMAPSAddr). ClientTLSConfig trusts it.
 	TLS bool
+	// Queue, when set, sends mail for remote domains through package
+	// queue to the RemoteMX hosts instead of only recording it: retries,
+	// expiry and delivery status notifications on the time of a Clock.
+	// Outbound records such mail in both cases.
+	Queue *QueueOptions
 	// Logger receives the servers' events. Nil discards.
 	Logger *slog.Logger
 }
@@ -81,6 +95,12 @@ func NewServer(t testing.TB) *Server {
 func NewServerTLS(t testing.TB) *Server {
 	t.Helper()
 	return newServer(t, Options{TLS: true})
+}
+
+// NewServerWith is NewServer with options, such as Options.Queue.
+func NewServerWith(t testing.TB, opts Options) *Server {
+	t.Helper()
+	return newServer(t, opts)
 }
 
 func newServer(t testing.TB, opts Options) *Server {
@@ -112,6 +132,11 @@ func Start(opts Options) (*Server, error) {
 	if err := s.open(); err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
+	if opts.Queue != nil {
+		if err := s.startQueue(opts.Queue); err != nil {
+			return nil, fmt.Errorf("start: %w", err)
+		}
+	}
 	if err := s.listen(); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("start: %w", err)
@@ -123,8 +148,9 @@ func Start(opts Options) (*Server, error) {
 func (s *Server) open() error {
 	ctx := context.Background()
 	var err error
-	s.store, err = mailstore.New(ctx, mailstore.Options{KV: memory.New(),
-		Blobs: memory.NewBlobs(), Logger: s.log})
+	s.kv, s.blobs = memory.New(), memory.NewBlobs()
+	s.store, err = mailstore.New(ctx, mailstore.Options{KV: s.kv, Blobs: s.blobs,
+		Logger: s.log})
 	if err != nil {
 		return err
 	}
@@ -149,7 +175,12 @@ func (s *Server) listen() error {
 		// The test asserts on the DMARC result: keep the message.
 		AcceptDMARCReject: true,
 	}
-	relay := &recorder{box: s.outbound}
+	rec := &recorder{box: s.outbound}
+	var relay smtp.Relay = rec
+	if s.queue != nil {
+		rec.next = s.queue
+		relay = &queueRelay{recorder: rec, q: s.queue}
+	}
 	delivery := &capture{inner: &smtp.StoreDelivery{Store: s.store, Relay: relay,
 		Logger: s.log},
 		box: s.inbox}
@@ -236,6 +267,11 @@ func (s *Server) Close() {
 	s.closeOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
+		if s.queue != nil {
+			if err := s.queue.Shutdown(ctx); err != nil {
+				s.log.Warn("mailtest queue shutdown", "err", err)
+			}
+		}
 		s.mu.Lock()
 		stops := s.stops
 		s.mu.Unlock()
