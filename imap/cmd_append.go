@@ -2,7 +2,6 @@ package imap
 
 import (
 	"bytes"
-	"errors"
 	"strings"
 	"time"
 
@@ -113,18 +112,17 @@ func parseAppendMsg(p *parser) (appendMsg, error) {
 
 func (s *session) cmdAppend(cmd *command) error {
 	a := cmd.args.(appendArgs)
-	mb, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
-	if errors.Is(err, mailstore.ErrNotFound) {
-		return errNo("TRYCREATE", "No such mailbox")
-	} else if err != nil {
+	ref, err := s.insertTarget(a.mailbox)
+	if err != nil {
 		return err
 	}
+	mb := ref.mb
 	var uids []uint32
 	var validity uint32
 	for _, m := range a.msgs {
 		kw, err := keywordsOf(m.flags)
 		if err != nil {
-			s.undoAppend(mb.ID, uids)
+			s.undoAppend(ref.owner, mb.ID, uids)
 			return err
 		}
 		date := m.date
@@ -133,24 +131,26 @@ func (s *session) cmdAppend(cmd *command) error {
 		}
 		if m.parts != nil {
 			if m.data, err = s.catenate(m.parts); err != nil {
-				s.undoAppend(mb.ID, uids)
+				s.undoAppend(ref.owner, mb.ID, uids)
 				return err
 			}
 		}
 		if int64(len(m.data)) == 0 {
-			s.undoAppend(mb.ID, uids)
+			s.undoAppend(ref.owner, mb.ID, uids)
 			return errNo("", "Empty message")
 		}
-		en, uv, err := s.store.Append(s.ctx, s.account, mb.ID, bytes.NewReader(m.data), kw, date)
+		en, uv, err := s.store.Append(s.ctx, ref.owner, mb.ID, bytes.NewReader(m.data),
+			ref.allowedKeywords(kw), date)
 		if err != nil {
-			s.undoAppend(mb.ID, uids)
+			s.undoAppend(ref.owner, mb.ID, uids)
 			return err
 		}
 		uids = append(uids, en.UID)
 		validity = uv
+		s.c.srv.spell.note(s.account, m.flags)
 	}
 	s.okCode = "APPENDUID " + itoa(validity) + " " + wire.FormatSet(uids)
-	if s.sel != nil && s.sel.mbox.ID == mb.ID {
+	if s.isSelected(ref.owner, mb.ID) {
 		s.dirty = true
 	}
 	return nil
@@ -158,9 +158,9 @@ func (s *session) cmdAppend(cmd *command) error {
 
 // undoAppend removes the messages a failed MULTIAPPEND already stored,
 // which keeps the command all-or-nothing (RFC 3502 section 6.3.11).
-func (s *session) undoAppend(id mailstore.MailboxID, uids []uint32) {
+func (s *session) undoAppend(owner string, id mailstore.MailboxID, uids []uint32) {
 	if len(uids) > 0 {
-		if _, err := s.store.Expunge(s.ctx, s.account, id, uids); err != nil {
+		if _, err := s.store.Expunge(s.ctx, owner, id, uids); err != nil {
 			s.c.log.Warn("imap append rollback failed", "account", s.account, "err", err)
 		}
 	}

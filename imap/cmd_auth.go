@@ -16,7 +16,7 @@ func (s *session) capabilities() string {
 	o := s.c.srv.opts
 	caps := []string{"IMAP4rev2", "IMAP4rev1", "LITERAL+", "SASL-IR", "ID", "ENABLE",
 		"IDLE", "NAMESPACE", "UNSELECT", "CHILDREN", "UIDPLUS", "MOVE", "CONDSTORE",
-		"QRESYNC", "ESEARCH", "SEARCHRES", "SORT", "SORT=DISPLAY", "ESORT",
+		"QRESYNC", "ESEARCH", "SEARCHRES", "CONTEXT=SEARCH", "CONTEXT=SORT", "SORT", "SORT=DISPLAY", "ESORT",
 		"THREAD=ORDEREDSUBJECT", "THREAD=REFERENCES", "LIST-EXTENDED", "LIST-STATUS",
 		"SPECIAL-USE", "CREATE-SPECIAL-USE", "BINARY", "QUOTA", "QUOTA=RES-STORAGE",
 		"QUOTA=RES-MESSAGE", "STATUS=SIZE", "OBJECTID", "PREVIEW",
@@ -283,7 +283,9 @@ func (s *session) cmdCompress(cmd *command) error {
 	return nil
 }
 
+// cmdNamespace answers NAMESPACE (RFC 2342 section 5): the personal
+// namespace, and the other users' one that holds shared mailboxes.
 func (s *session) cmdNamespace(*command) error {
-	s.untagged().Raw(`NAMESPACE (("" "/")) NIL NIL`).CRLF()
+	s.untagged().Raw(`NAMESPACE (("" "/")) (("`).Raw(otherUsersPrefix).Raw(`" "/")) NIL`).CRLF()
 	return nil
 }

@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"errors"
+	"io"
 	"net/url"
 	"strconv"
 	"strings"
@@ -142,18 +143,23 @@ func parseIMAPURL(raw string) (imapURL, error) {
 	return u, nil
 }
 
-// fetchURL returns the octets an IMAP URL names in this account.
+// fetchURL returns the octets an IMAP URL names in this account or in a
+// mailbox another account shares with the "r" right (RFC 4314 section 4).
 func (s *session) fetchURL(raw string) ([]byte, error) {
 	u, err := parseIMAPURL(raw)
 	if err != nil {
 		return nil, err
 	}
 	bad := errNo("BADURL "+raw, "URL does not name a message here")
-	mb, err := s.store.MailboxByName(s.ctx, s.account, u.mailbox)
+	ref, err := s.lookupMailbox(u.mailbox)
+	if err == nil {
+		err = ref.need(mailstore.RightRead)
+	}
+	mb := ref.mb
 	if err != nil || (u.uidValidity != 0 && u.uidValidity != mb.UIDValidity) {
 		return nil, bad
 	}
-	entries, _, err := s.store.List(s.ctx, s.account, mb.ID)
+	entries, _, err := s.store.List(s.ctx, ref.owner, mb.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -166,7 +172,7 @@ func (s *session) fetchURL(raw string) ([]byte, error) {
 	if en == nil {
 		return nil, bad
 	}
-	em, err := s.store.Email(s.ctx, s.account, en.EmailID)
+	em, err := s.store.Email(s.ctx, ref.owner, en.EmailID)
 	if err != nil {
 		return nil, bad
 	}
@@ -174,7 +180,7 @@ func (s *session) fetchURL(raw string) ([]byte, error) {
 	if err != nil {
 		return nil, bad
 	}
-	data, err := s.sectionBytes(*en, em, sec)
+	data, err := s.sectionBytes(ref.owner, *en, em, sec)
 	if err != nil {
 		return nil, err
 	}
@@ -189,14 +195,19 @@ func (s *session) fetchURL(raw string) ([]byte, error) {
 	return data, nil
 }
 
-// sectionBytes reads a body section into memory.
-func (s *session) sectionBytes(en mailstore.Entry, em *mailstore.Email,
+// sectionBytes reads a body section of a message of account into memory.
+func (s *session) sectionBytes(account string, en mailstore.Entry, em *mailstore.Email,
 	sec wire.Section) ([]byte, error) {
 	sp := sectionSpan(em.Parsed, en.Size, sec)
 	if !sp.ok {
 		return nil, errors.New("imap: no such section")
 	}
-	data, err := s.readSpan(en.EmailID, sp)
+	rc, err := s.store.Open(s.ctx, account, en.EmailID, sp.off, sp.n)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	data, err := io.ReadAll(io.LimitReader(rc, sp.n))
 	if err != nil {
 		return nil, err
 	}

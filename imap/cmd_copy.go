@@ -1,8 +1,6 @@
 package imap
 
 import (
-	"errors"
-
 	"github.com/bulwarkmail/bulwark/imap/internal/wire"
 	"github.com/bulwarkmail/bulwark/mailstore"
 )
@@ -33,14 +31,17 @@ func (s *session) cmdCopy(cmd *command) error {
 	if move && s.sel.readOnly {
 		return errNo("READ-ONLY", "Mailbox is read-only")
 	}
+	// MOVE deletes and expunges from the source (RFC 4314 section 4).
+	moveNeeds := mailstore.RightDeleteMessages | mailstore.RightExpunge
+	if move && !s.selRights().Has(moveNeeds) {
+		return errNoPerm(moveNeeds &^ s.selRights())
+	}
 	seqs, err := s.resolve(a.set, cmd.uid)
 	if err != nil {
 		return err
 	}
-	dst, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
-	if errors.Is(err, mailstore.ErrNotFound) {
-		return errNo("TRYCREATE", "No such mailbox")
-	} else if err != nil {
+	dst, err := s.insertTarget(a.mailbox)
+	if err != nil {
 		return err
 	}
 	if len(seqs) == 0 {
@@ -53,13 +54,19 @@ func (s *session) cmdCopy(cmd *command) error {
 	for i, n := range seqs {
 		uids[i] = s.sel.msgs[n-1].UID
 	}
-	// MOVE is one transaction, also within one mailbox, where the
-	// messages get new UIDs (RFC 6851, section 3.3).
-	op := s.store.Copy
-	if move {
-		op = s.store.Move
+	var src, dstUIDs []uint32
+	var validity uint32
+	if owner := s.selAccount(); dst.owner == owner {
+		// MOVE is one transaction, also within one mailbox, where the
+		// messages get new UIDs (RFC 6851, section 3.3).
+		op := s.store.Copy
+		if move {
+			op = s.store.Move
+		}
+		src, dstUIDs, validity, err = op(s.ctx, owner, s.sel.mbox.ID, uids, dst.mb.ID)
+	} else {
+		src, dstUIDs, validity, err = s.copyAcross(seqs, dst, move)
 	}
-	src, dstUIDs, validity, err := op(s.ctx, s.account, s.sel.mbox.ID, uids, dst.ID)
 	if err != nil {
 		return err
 	}
@@ -68,7 +75,7 @@ func (s *session) cmdCopy(cmd *command) error {
 	if len(src) == 0 {
 		code = ""
 	}
-	if dst.ID == s.sel.mbox.ID {
+	if s.isSelected(dst.owner, dst.mb.ID) {
 		s.dirty = true
 	}
 	if !move {

@@ -1,6 +1,9 @@
 package imap
 
-import "github.com/bulwarkmail/bulwark/imap/internal/wire"
+import (
+	"github.com/bulwarkmail/bulwark/imap/internal/wire"
+	"github.com/bulwarkmail/bulwark/mailstore"
+)
 
 func parseExpunge(p *parser) (any, error) {
 	if p.d.AtEOL() {
@@ -17,6 +20,9 @@ func parseExpunge(p *parser) (any, error) {
 func (s *session) cmdExpunge(cmd *command) error {
 	if s.sel.readOnly {
 		return errNo("READ-ONLY", "Mailbox is read-only")
+	}
+	if !s.selRights().Has(mailstore.RightExpunge) {
+		return errNoPerm(mailstore.RightExpunge)
 	}
 	var set *wire.SeqSet
 	if cmd.uid {
@@ -48,7 +54,7 @@ func (s *session) cmdExpunge(cmd *command) error {
 	if len(uids) == 0 {
 		return nil
 	}
-	gone, err := s.store.Expunge(s.ctx, s.account, s.sel.mbox.ID, uids)
+	gone, err := s.store.Expunge(s.ctx, s.selAccount(), s.sel.mbox.ID, uids)
 	if err != nil {
 		return err
 	}

@@ -76,9 +76,15 @@ func (s *session) planFetch(a *fetchArgs, uid bool) fetchPlan {
 			hasModSeq = true
 		case "FLAGS":
 			pl.hasFlags = true
-		case "ENVELOPE", "BODYSTRUCTURE", "BODY", "THREADID", "PREVIEW", "BODY[]",
-			"BINARY[]", "BINARY.SIZE", "RFC822", "RFC822.HEADER", "RFC822.TEXT":
+		case "ENVELOPE", "BODYSTRUCTURE", "BODY", "THREADID", "PREVIEW",
+			"BINARY[]", "BINARY.SIZE", "RFC822.HEADER", "RFC822.TEXT":
 			pl.needEmail = true
+		case "BODY[]":
+			// The whole message needs only its size, which the entry has;
+			// a section needs the parsed structure.
+			if len(it.Section.Path) > 0 || it.Section.Specifier != "" {
+				pl.needEmail = true
+			}
 		}
 		if (it.Name == "BODY[]" || it.Name == "BINARY[]") && !it.Peek ||
 			it.Name == "RFC822" || it.Name == "RFC822.TEXT" {
@@ -155,7 +161,7 @@ func (s *session) fetchChunk(seqs []uint32, pl *fetchPlan) error {
 			ids[i] = s.sel.msgs[n-1].EmailID
 		}
 		var err error
-		if emails, err = s.store.Emails(s.ctx, s.account, ids); err != nil {
+		if emails, err = s.store.Emails(s.ctx, s.selAccount(), ids); err != nil {
 			return err
 		}
 	}
@@ -182,7 +188,7 @@ func (s *session) fetchChunk(seqs []uint32, pl *fetchPlan) error {
 // fetchVanished reports UIDs of the set expunged since CHANGEDSINCE (RFC
 // 7162 section 3.2.6).
 func (s *session) fetchVanished(a fetchArgs) error {
-	gone, err := s.store.Vanished(s.ctx, s.account, s.sel.mbox.ID, a.changedSince)
+	gone, err := s.store.Vanished(s.ctx, s.selAccount(), s.sel.mbox.ID, a.changedSince)
 	if err != nil && !errors.Is(err, mailstore.ErrChangesTrimmed) {
 		return err
 	}
@@ -207,10 +213,11 @@ func (s *session) markSeen(seqs []uint32) error {
 			uids = append(uids, s.sel.msgs[n-1].UID)
 		}
 	}
-	if len(uids) == 0 {
+	// Without the "s" right \Seen is left alone (RFC 4314 section 4).
+	if len(uids) == 0 || !s.selRights().Has(mailstore.RightSeen) {
 		return nil
 	}
-	updated, _, err := s.store.Store(s.ctx, s.account, s.sel.mbox.ID, uids,
+	updated, _, err := s.store.Store(s.ctx, s.selAccount(), s.sel.mbox.ID, uids,
 		mailstore.FlagsAdd, []string{"$seen"}, 0)
 	if err != nil {
 		return err

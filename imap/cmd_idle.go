@@ -29,6 +29,22 @@ func (s *session) cmdIdle(cmd *command) error {
 			}
 			s.noteEvent(ev)
 			s.update(true)
+			s.refreshContexts()
+			if err := s.c.flush(); err != nil {
+				_ = s.c.nc.Close()
+				<-lines
+				return &Error{Type: StatusBYE, Text: "Connection lost"}
+			}
+		case ev, ok := <-s.sharedEvents():
+			// A selected mailbox of another account changes by its
+			// owner's events.
+			if !ok {
+				s.shared.events = nil
+				continue
+			}
+			s.noteShared(ev)
+			s.update(true)
+			s.refreshContexts()
 			if err := s.c.flush(); err != nil {
 				_ = s.c.nc.Close()
 				<-lines

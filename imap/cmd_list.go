@@ -1,6 +1,7 @@
 package imap
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -198,22 +199,30 @@ type listing struct {
 	boxes    []mailstore.Mailbox
 	byName   map[string]*mailstore.Mailbox
 	hasChild map[string]bool // names with any child
-	subChild map[string]bool // names with a subscribed child
+	// subChild holds the names with a subscribed descendant that no
+	// pattern of the command matches: the descendants RECURSIVEMATCH
+	// reports through CHILDINFO (RFC 5258 section 3.5), as the client
+	// learns of the others from their own LIST responses.
+	subChild map[string]bool
 	seen     map[string]bool
 	out      []listEntry
 }
 
-func newListing(boxes []mailstore.Mailbox) *listing {
+// newListing indexes the mailboxes for the full patterns of one command.
+func newListing(boxes []mailstore.Mailbox, patterns []string) *listing {
 	sort.Slice(boxes, func(i, j int) bool { return boxes[i].Name < boxes[j].Name })
 	l := &listing{boxes: boxes, byName: map[string]*mailstore.Mailbox{},
 		hasChild: map[string]bool{}, subChild: map[string]bool{}, seen: map[string]bool{}}
 	for i := range boxes {
 		b := &boxes[i]
 		l.byName[b.Name] = b
+		hidden := b.Subscribed && !slices.ContainsFunc(patterns, func(p string) bool {
+			return matchPattern(p, b.Name)
+		})
 		for n := b.Name; strings.Contains(n, "/"); {
 			n = n[:strings.LastIndexByte(n, '/')]
 			l.hasChild[n] = true
-			if b.Subscribed {
+			if hidden {
 				l.subChild[n] = true
 			}
 		}
@@ -280,13 +289,20 @@ func (s *session) cmdList(cmd *command) error {
 	if err != nil {
 		return err
 	}
-	l := newListing(boxes)
-	for _, pat := range a.patterns {
-		full := pat
+	if boxes, err = s.withShared(boxes); err != nil {
+		return err
+	}
+	fulls := make([]string, len(a.patterns))
+	for i, pat := range a.patterns {
+		fulls[i] = pat
 		if a.ref != "" && !strings.HasPrefix(pat, "/") {
-			full = a.ref + pat
+			fulls[i] = a.ref + pat
 		}
+	}
+	l := newListing(boxes, fulls)
+	for _, full := range fulls {
 		l.match(&a, full, lsub)
+		l.sharedParents(&a, full, lsub)
 	}
 	sort.Slice(l.out, func(i, j int) bool { return l.out[i].name < l.out[j].name })
 	for _, le := range l.out {

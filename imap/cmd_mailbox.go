@@ -92,6 +92,9 @@ func (s *session) cmdCreate(cmd *command) error {
 	if name == mailstore.InboxName {
 		return errNo("ALREADYEXISTS", "INBOX always exists")
 	}
+	if inOtherUsers(name) {
+		return errOtherUsers()
+	}
 	role := ""
 	for _, u := range a.use {
 		r, ok := attrRole(u)
@@ -114,11 +117,14 @@ func (s *session) cmdDelete(cmd *command) error {
 	if name == mailstore.InboxName {
 		return errNo("CANNOT", "INBOX cannot be deleted")
 	}
+	if inOtherUsers(name) {
+		return s.deleteShared(name)
+	}
 	mb, err := s.store.MailboxByName(s.ctx, s.account, name)
 	if err != nil {
 		return s.mailboxError(err)
 	}
-	if s.sel != nil && s.sel.mbox.ID == mb.ID {
+	if s.isSelected(s.account, mb.ID) {
 		s.sel = nil
 		s.st = stateAuth
 	}
@@ -148,6 +154,9 @@ func parseRename(p *parser) (any, error) {
 
 func (s *session) cmdRename(cmd *command) error {
 	a := cmd.args.(renameArgs)
+	if inOtherUsers(a.from) || inOtherUsers(a.to) {
+		return errOtherUsers()
+	}
 	mb, err := s.store.MailboxByName(s.ctx, s.account, a.from)
 	if err != nil {
 		return s.mailboxError(err)
@@ -160,6 +169,9 @@ func (s *session) cmdRename(cmd *command) error {
 }
 
 func (s *session) cmdSubscribe(cmd *command) error {
+	if name := cmd.args.(string); inOtherUsers(name) {
+		return s.subscribeShared(name, cmd.name == "SUBSCRIBE")
+	}
 	mb, err := s.store.MailboxByName(s.ctx, s.account, cmd.args.(string))
 	if err != nil {
 		return s.mailboxError(err)

@@ -12,6 +12,7 @@ import (
 type searchArgs struct {
 	ret     []string // nil: no RETURN; empty: RETURN ()
 	hasRet  bool
+	partial *[2]uint32
 	charset string
 	keys    *wire.SearchKey
 }
@@ -34,25 +35,7 @@ func parseSearch(p *parser) (any, error) {
 func parseSearchPrefix(p *parser, a *searchArgs, allowReturn bool) error {
 	d := p.d
 	if allowReturn && d.AcceptWord("RETURN") {
-		a.hasRet = true
-		a.ret = []string{}
-		err := d.List(0, func() error {
-			opt, err := d.Atom()
-			opt = strings.ToUpper(opt)
-			switch opt {
-			case "MIN", "MAX", "ALL", "COUNT", "SAVE":
-			default:
-				if err == nil {
-					err = &wire.SyntaxError{Msg: "unknown RETURN option " + opt}
-				}
-			}
-			a.ret = append(a.ret, opt)
-			return err
-		})
-		if err != nil {
-			return err
-		}
-		if err := d.SP(); err != nil {
+		if err := parseReturn(d, a); err != nil {
 			return err
 		}
 	}
@@ -65,6 +48,40 @@ func parseSearchPrefix(p *parser, a *searchArgs, allowReturn bool) error {
 		return d.SP()
 	}
 	return nil
+}
+
+// parseReturn reads the RETURN options of SEARCH or SORT and the space
+// after them (RFC 4731 section 3.1, RFC 5182, RFC 5267 sections 4.3 and
+// 4.4).
+func parseReturn(d *wire.Decoder, a *searchArgs) error {
+	a.hasRet = true
+	a.ret = []string{}
+	err := d.List(0, func() error {
+		opt, err := d.Atom()
+		opt = strings.ToUpper(opt)
+		switch opt {
+		case "MIN", "MAX", "ALL", "COUNT", "SAVE", "UPDATE", "CONTEXT":
+		case "PARTIAL":
+			if err == nil {
+				err = d.SP()
+			}
+			if err == nil {
+				var r [2]uint32
+				r, err = parsePartial(d)
+				a.partial = &r
+			}
+		default:
+			if err == nil {
+				err = &wire.SyntaxError{Msg: "unknown RETURN option " + opt}
+			}
+		}
+		a.ret = append(a.ret, opt)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return d.SP()
 }
 
 func checkCharset(cs string) error {
@@ -123,6 +140,14 @@ func (s *session) writeSearchResult(cmd *command, a searchArgs, r searchResult, 
 			return
 		}
 	}
+	switch {
+	case opts["UPDATE"] && sorted:
+		// Sorted results are not kept up to date (RFC 5267 section
+		// 4.3.1).
+		s.okCode = "NOUPDATE " + strconv.Quote(cmd.tag)
+	case opts["UPDATE"]:
+		s.addContext(cmd, a.keys, r)
+	}
 	if !a.hasRet && !s.rev2 {
 		e := s.untagged().Raw(cmd.name)
 		for _, n := range nums {
@@ -166,6 +191,9 @@ func (s *session) writeSearchResult(cmd *command, a searchArgs, r searchResult, 
 	}
 	if opts["COUNT"] {
 		e.Raw(" COUNT ").Raw(strconv.Itoa(len(nums)))
+	}
+	if a.partial != nil {
+		writePartial(e, *a.partial, nums, sorted)
 	}
 	if r.useModSeq && len(nums) > 0 {
 		e.Raw(" MODSEQ ").Number64(s.returnedModSeq(r, opts))

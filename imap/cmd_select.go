@@ -86,6 +86,7 @@ func parseQresync(p *parser) (*qresyncParams, error) {
 
 func (s *session) cmdSelect(cmd *command) error {
 	a := cmd.args.(selectArgs)
+	s.leaveShared()
 	if s.sel != nil {
 		s.sel = nil
 		s.st = stateAuth
@@ -99,17 +100,22 @@ func (s *session) cmdSelect(cmd *command) error {
 	if a.condstore {
 		s.condstore = true
 	}
-	mb, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
+	ref, err := s.selectTarget(a.mailbox)
 	if err != nil {
+		return err
+	}
+	entries, mbox, err := s.store.List(s.ctx, ref.owner, ref.mb.ID)
+	if err != nil {
+		s.leaveShared()
 		return s.mailboxError(err)
 	}
-	entries, mbox, err := s.store.List(s.ctx, s.account, mb.ID)
-	if err != nil {
-		return s.mailboxError(err)
+	if ref.owner != s.account {
+		mbox.Name = sharedName(ref.owner, mbox.Name)
 	}
 	s.drainEvents()
-	s.sel = &selected{mbox: mbox, readOnly: cmd.name == "EXAMINE", msgs: entries,
-		modseq: mbox.HighestModSeq, recent: map[uint32]bool{}}
+	s.sel = &selected{mbox: mbox, msgs: entries,
+		readOnly: cmd.name == "EXAMINE" || ref.rights&writeRights == 0,
+		modseq:   mbox.HighestModSeq, recent: map[uint32]bool{}}
 	s.takeRecent(entries)
 	s.st = stateSelected
 	s.dirty = false
@@ -139,7 +145,7 @@ func (s *session) writeSelectInfo() {
 		for _, k := range e.Keywords {
 			if !strings.HasPrefix(imapFlag(k), `\`) && !kws[k] {
 				kws[k] = true
-				extra = append(extra, k)
+				extra = append(extra, s.flagName(k))
 			}
 		}
 		if firstUnseen == 0 && !hasKeyword(e.Keywords, "$seen") {
@@ -164,7 +170,8 @@ func (s *session) writeSelectInfo() {
 	if m.readOnly {
 		s.untagged().Raw("OK [PERMANENTFLAGS ()] Read-only mailbox").CRLF()
 	} else {
-		s.untagged().Raw("OK [PERMANENTFLAGS (").Raw(flags).Raw(` \*)] Flags permitted`).CRLF()
+		s.untagged().Raw("OK [PERMANENTFLAGS (").Raw(s.permanentFlags(flags)).
+			Raw(`)] Flags permitted`).CRLF()
 	}
 	s.untagged().Raw("OK [UIDVALIDITY ").Number(m.mbox.UIDValidity).Raw("] UIDs valid").CRLF()
 	s.untagged().Raw("OK [UIDNEXT ").Number(m.mbox.UIDNext).Raw("] Predicted next UID").CRLF()
@@ -177,7 +184,7 @@ func (s *session) writeSelectInfo() {
 // section 3.2.5.2): VANISHED (EARLIER) and FETCH of changed messages.
 func (s *session) qresyncSelect(q *qresyncParams) error {
 	m := s.sel
-	gone, err := s.store.Vanished(s.ctx, s.account, m.mbox.ID, q.modseq)
+	gone, err := s.store.Vanished(s.ctx, s.selAccount(), m.mbox.ID, q.modseq)
 	if err != nil && !errors.Is(err, mailstore.ErrChangesTrimmed) {
 		return err
 	}
@@ -211,7 +218,7 @@ func (s *session) mailboxError(err error) error {
 
 func (s *session) cmdClose(cmd *command) error {
 	m := s.sel
-	if cmd.name == "CLOSE" && !m.readOnly {
+	if cmd.name == "CLOSE" && !m.readOnly && s.selRights().Has(mailstore.RightExpunge) {
 		// CLOSE expunges silently (RFC 9051 section 6.4.1).
 		var del []uint32
 		for _, e := range m.msgs {
@@ -220,12 +227,13 @@ func (s *session) cmdClose(cmd *command) error {
 			}
 		}
 		if len(del) > 0 {
-			if _, err := s.store.Expunge(s.ctx, s.account, m.mbox.ID, del); err != nil {
+			if _, err := s.store.Expunge(s.ctx, s.selAccount(), m.mbox.ID, del); err != nil {
 				return err
 			}
 		}
 	}
 	s.sel = nil
+	s.leaveShared()
 	s.st = stateAuth
 	return nil
 }

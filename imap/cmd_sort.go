@@ -29,17 +29,7 @@ func parseSort(p *parser) (any, error) {
 		return nil, err
 	}
 	if d.AcceptWord("RETURN") {
-		a.search.hasRet = true
-		a.search.ret = []string{}
-		err := d.List(0, func() error {
-			opt, err := d.Atom()
-			a.search.ret = append(a.search.ret, strings.ToUpper(opt))
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
-		if err := d.SP(); err != nil {
+		if err := parseReturn(d, &a.search); err != nil {
 			return nil, err
 		}
 	}

@@ -54,20 +54,41 @@ func parseStatusItems(p *parser) ([]string, error) {
 
 func (s *session) cmdStatus(cmd *command) error {
 	a := cmd.args.(statusArgs)
-	mb, err := s.store.MailboxByName(s.ctx, s.account, a.mailbox)
+	ref, err := s.lookupMailbox(a.mailbox)
 	if err != nil {
-		return s.mailboxError(err)
+		return err
 	}
-	return s.writeStatus(a.mailbox, mb, a.items)
+	if err := ref.need(mailstore.RightRead); err != nil {
+		return err
+	}
+	return s.writeStatusOf(ref.owner, a.mailbox, ref.mb, a.items)
 }
 
-// writeStatus writes "* STATUS name (items)".
+// writeStatus writes "* STATUS name (items)" for a mailbox LIST reports;
+// one of the other users' namespace needs the "r" right (RFC 4314
+// section 4), without which nothing is written.
 func (s *session) writeStatus(name string, mb mailstore.Mailbox, items []string) error {
+	owner := s.account
+	if inOtherUsers(name) {
+		ref, err := s.lookupMailbox(name)
+		if err == nil {
+			err = ref.need(mailstore.RightRead)
+		}
+		if err != nil {
+			return err
+		}
+		owner, mb = ref.owner, ref.mb
+	}
+	return s.writeStatusOf(owner, name, mb, items)
+}
+
+// writeStatusOf writes "* STATUS name (items)" for a mailbox of owner.
+func (s *session) writeStatusOf(owner, name string, mb mailstore.Mailbox, items []string) error {
 	var deleted uint32
 	var deletedSize int64
 	for _, it := range items {
 		if it == "DELETED" || it == "DELETED-STORAGE" {
-			entries, _, err := s.store.List(s.ctx, s.account, mb.ID)
+			entries, _, err := s.store.List(s.ctx, owner, mb.ID)
 			if err != nil {
 				return err
 			}
@@ -90,7 +111,7 @@ func (s *session) writeStatus(name string, mb mailstore.Mailbox, items []string)
 		case "MESSAGES":
 			e.Number(mb.Total)
 		case "RECENT":
-			mark := s.c.srv.claimRecent(s.recentKey(mb.ID), 0, false)
+			mark := s.c.srv.claimRecent(s.recentKey(owner, mb.ID), 0, false)
 			e.Number(uint32(max(int64(mb.UIDNext)-1-int64(mark), 0)))
 		case "UIDNEXT":
 			e.Number(mb.UIDNext)

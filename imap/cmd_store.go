@@ -115,6 +115,9 @@ func (s *session) cmdStore(cmd *command) error {
 	if err != nil {
 		return err
 	}
+	if err := s.storeRights(a.op, kw); err != nil {
+		return err
+	}
 	seqs, err := s.resolve(a.set, cmd.uid)
 	if err != nil {
 		return err
@@ -135,10 +138,13 @@ func (s *session) cmdStore(cmd *command) error {
 		// Every message has a MODSEQ above 0 (RFC 7162 section 3.1.3).
 		failed = uids
 	} else {
-		updated, failed, err = s.store.Store(s.ctx, s.account, s.sel.mbox.ID, uids, a.op,
+		updated, failed, err = s.store.Store(s.ctx, s.selAccount(), s.sel.mbox.ID, uids, a.op,
 			kw, a.unchangedSince)
 		if err != nil {
 			return err
+		}
+		if a.op != mailstore.FlagsRemove {
+			s.c.srv.spell.note(s.account, a.flags)
 		}
 	}
 	s.applyUpdated(updated)

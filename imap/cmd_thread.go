@@ -131,7 +131,7 @@ func (s *session) threadInfos(seqs []uint32) []threadInfo {
 		en := s.sel.msgs[n-1]
 		node := &threadNode{seq: n, date: en.Received}
 		ti := threadInfo{node: node}
-		if em, err := s.store.Email(s.ctx, s.account, en.EmailID); err == nil && em.Parsed != nil {
+		if em, err := s.store.Email(s.ctx, s.selAccount(), en.EmailID); err == nil && em.Parsed != nil {
 			m := em.Parsed
 			if !m.Date.IsZero() {
 				node.date = m.Date

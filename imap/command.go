@@ -76,6 +76,8 @@ func commandSpecs() map[string]*cmdSpec {
 			run: (*session).cmdStore},
 		"SEARCH": {states: stateSelected, uid: true, noExpunge: true, parse: parseSearch,
 			run: (*session).cmdSearch},
+		"CANCELUPDATE": {states: stateSelected, parse: parseCancelUpdate,
+			run: (*session).cmdCancelUpdate},
 		"SORT": {states: stateSelected, uid: true, noExpunge: true, parse: parseSort,
 			run: (*session).cmdSort},
 		"THREAD": {states: stateSelected, uid: true, noExpunge: true, parse: parseThread,

@@ -32,8 +32,13 @@ type conn struct {
 	bw  *bufio.Writer
 	dec *wire.Decoder
 	enc *wire.Encoder
-	// zw is the deflate writer once COMPRESS=DEFLATE is active.
-	zw *flate.Writer
+	// zw is the deflate writer once COMPRESS=DEFLATE is active, and zout
+	// the buffer between it and the network.
+	zw   *flate.Writer
+	zout *bufio.Writer
+
+	// writeBy is the write deadline in force.
+	writeBy time.Time
 
 	tls      bool
 	shutting sync.Once
@@ -84,14 +89,30 @@ func (c *conn) continueLiteral(wire.LiteralInfo) error {
 // flush sends buffered responses, through the compressor when active. A
 // client that stops reading for the idle timeout is dropped.
 func (c *conn) flush() error {
-	_ = c.nc.SetWriteDeadline(time.Now().Add(c.srv.opts.IdleTimeout))
+	c.armWrite()
 	if err := c.enc.Flush(); err != nil {
 		return err
 	}
 	if c.zw != nil {
-		return c.zw.Flush()
+		if err := c.zw.Flush(); err != nil {
+			return err
+		}
+		return c.zout.Flush()
 	}
 	return nil
+}
+
+// armWrite keeps the write deadline at least half the idle timeout away,
+// moving it only when it comes closer, which spares a timer update on
+// every response.
+func (c *conn) armWrite() {
+	now := time.Now()
+	d := c.srv.opts.IdleTimeout
+	if c.writeBy.Sub(now) > d/2 {
+		return
+	}
+	c.writeBy = now.Add(d)
+	_ = c.nc.SetWriteDeadline(c.writeBy)
 }
 
 // interrupt asks the session to end: the blocked read returns at once.
@@ -113,9 +134,13 @@ func (c *conn) isStopping() bool {
 
 // bye sends an untagged BYE and flushes.
 func (c *conn) bye(text string) {
-	_ = c.nc.SetWriteDeadline(time.Now().Add(5 * time.Second))
+	c.writeBy = time.Now().Add(5 * time.Second)
+	_ = c.nc.SetWriteDeadline(c.writeBy)
 	c.enc.Raw("* BYE ").Raw(text).CRLF()
-	_ = c.flush()
+	_ = c.enc.Flush()
+	if c.zw != nil && c.zw.Flush() == nil {
+		_ = c.zout.Flush()
+	}
 }
 
 // serve runs the session until the client leaves or the server stops.
@@ -152,6 +177,7 @@ func (c *conn) startTLS() error {
 		return err
 	}
 	_ = tc.SetDeadline(time.Time{})
+	c.writeBy = time.Time{}
 	c.nc = tc
 	c.tls = true
 	c.setStreams(tc, tc)
@@ -159,8 +185,12 @@ func (c *conn) startTLS() error {
 }
 
 // startCompress turns on COMPRESS=DEFLATE (RFC 4978) in both directions.
+// The fastest deflate level keeps a bulk download (a first sync fetching
+// every message) bound by the network, not by the compressor; the deflate
+// output goes through a buffer so that it leaves in large writes.
 func (c *conn) startCompress() error {
-	zw, err := flate.NewWriter(c.nc, flate.DefaultCompression)
+	c.zout = bufio.NewWriterSize(c.nc, 32<<10)
+	zw, err := flate.NewWriter(c.zout, flate.BestSpeed)
 	if err != nil {
 		return err
 	}

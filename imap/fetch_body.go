@@ -3,6 +3,7 @@ package imap
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 
@@ -83,7 +84,7 @@ func (r rawAt) ReadAt(p []byte, off int64) (int, error) {
 
 // readSpan reads a span into memory.
 func (s *session) readSpan(id mailstore.EmailID, sp span) ([]byte, error) {
-	rc, err := s.store.Open(s.ctx, s.account, id, sp.off, sp.n)
+	rc, err := s.store.Open(s.ctx, s.selAccount(), id, sp.off, sp.n)
 	if err != nil {
 		return nil, err
 	}
@@ -112,9 +113,9 @@ func (s *session) fetchBody(en mailstore.Entry, em *mailstore.Email, it wire.Fet
 		name = "BODY[" + sec.String() + "]"
 	}
 	e := s.c.enc
-	e.Raw(name)
 	sp := sectionSpan(m, en.Size, sec)
 	if !sp.ok {
+		e.Raw(name)
 		if it.Partial != nil {
 			e.Byte('<').Number(it.Partial.Offset).Byte('>')
 		}
@@ -123,35 +124,64 @@ func (s *session) fetchBody(en mailstore.Entry, em *mailstore.Email, it wire.Fet
 	}
 	if strings.HasPrefix(sec.Specifier, "HEADER.FIELDS") {
 		hdr, err := s.readSpan(en.EmailID, sp)
+		if s.expunged(err) {
+			e.Raw(name).Raw(" NIL")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
+		e.Raw(name)
 		data := filterHeader(hdr, sec.Fields, sec.Specifier == "HEADER.FIELDS.NOT")
 		writePartialBytes(e, data, it.Partial, false)
 		return nil
 	}
 	if it.Partial != nil {
-		e.Byte('<').Number(it.Partial.Offset).Byte('>')
 		off := int64(it.Partial.Offset)
 		if off >= sp.n {
-			e.Raw(` ""`)
+			e.Raw(name).Byte('<').Number(it.Partial.Offset).Raw(`> ""`)
 			return nil
 		}
 		sp.off += off
 		sp.n = min(sp.n-off, int64(it.Partial.Count))
 	}
+	// The message is opened before anything of the item is written, so
+	// that a message expunged meanwhile still gets a well-formed answer.
+	var rc io.ReadCloser
+	if sp.n > 0 {
+		var err error
+		rc, err = s.store.Open(s.ctx, s.selAccount(), en.EmailID, sp.off, sp.n)
+		if s.expunged(err) {
+			e.Raw(name).Raw(" NIL")
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+	}
+	e.Raw(name)
+	if it.Partial != nil {
+		e.Byte('<').Number(it.Partial.Offset).Byte('>')
+	}
 	e.SP()
-	if sp.n <= 0 {
+	if rc == nil {
 		e.Raw(`""`)
 		return nil
 	}
-	rc, err := s.store.Open(s.ctx, s.account, en.EmailID, sp.off, sp.n)
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
 	e.Literal(rc, sp.n, false)
 	return nil
+}
+
+// expunged reports whether err says that the message is gone, expunged by
+// another session after this one last saw the mailbox; the FETCH then ends
+// with OK [EXPUNGEISSUED] (RFC 9051 section 7.1).
+func (s *session) expunged(err error) bool {
+	if err == nil || !errors.Is(err, mailstore.ErrNotFound) {
+		return false
+	}
+	s.okCode = "EXPUNGEISSUED"
+	return true
 }
 
 // writePartialBytes writes "<origin>" when partial, then data as a literal.
@@ -214,6 +244,14 @@ func filterHeader(hdr []byte, names []string, not bool) []byte {
 func (s *session) fetchBinary(en mailstore.Entry, m *msgparse.Message, it wire.FetchItem) error {
 	e := s.c.enc
 	data, err := s.binaryContent(en, m, it.Section)
+	if s.expunged(err) {
+		if it.Name == "BINARY.SIZE" {
+			e.Raw("BINARY.SIZE[").Raw(it.Section.String()).Raw("] 0")
+		} else {
+			e.Raw("BINARY[").Raw(it.Section.String()).Raw("] NIL")
+		}
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -244,6 +282,6 @@ func (s *session) binaryContent(en mailstore.Entry, m *msgparse.Message,
 	default:
 		return nil, errNo("UNKNOWN-CTE", "Unknown content transfer encoding")
 	}
-	raw := rawAt{ctx: s.ctx, st: s.store, account: s.account, id: en.EmailID}
+	raw := rawAt{ctx: s.ctx, st: s.store, account: s.selAccount(), id: en.EmailID}
 	return io.ReadAll(io.LimitReader(part.BodyReader(raw), s.c.srv.opts.AppendLimit))
 }

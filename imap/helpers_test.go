@@ -15,6 +15,7 @@ import (
 	"github.com/bulwarkmail/bulwark/directory/local"
 	"github.com/bulwarkmail/bulwark/directory/password"
 	"github.com/bulwarkmail/bulwark/mailstore"
+	"github.com/bulwarkmail/bulwark/store"
 	"github.com/bulwarkmail/bulwark/store/memory"
 )
 
@@ -45,9 +46,15 @@ func newEnv(t testing.TB, accounts []string, tweak func(*Options)) *testEnv {
 // buildEnv starts a server that lives until the process ends.
 func buildEnv(t testing.TB, accounts []string, tweak func(*Options)) *testEnv {
 	t.Helper()
+	return buildEnvOn(t, memory.New(), memory.NewBlobs(), accounts, tweak)
+}
+
+// buildEnvOn starts a server whose mail and directory live in kv and blobs.
+func buildEnvOn(t testing.TB, kv store.KV, blobs store.BlobStore, accounts []string,
+	tweak func(*Options)) *testEnv {
+	t.Helper()
 	ctx := context.Background()
-	kv := memory.New()
-	ms, err := mailstore.New(ctx, mailstore.Options{KV: kv, Blobs: memory.NewBlobs()})
+	ms, err := mailstore.New(ctx, mailstore.Options{KV: kv, Blobs: blobs})
 	if err != nil {
 		t.Fatalf("mailstore.New: %v", err)
 	}

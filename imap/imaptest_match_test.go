@@ -66,6 +66,9 @@ func tokenizeFrom(s string, i int, lits map[string]string, depth int) ([]itok, i
 			a := s[i:j]
 			i = j
 			if v, ok := lits[a]; ok {
+				// imaptest holds literals as C strings: a NUL octet ends
+				// the value that is compared (literal8 data of BINARY).
+				v, _, _ = strings.Cut(v, "\x00")
 				out = append(out, itok{kind: 's', val: v})
 			} else if strings.EqualFold(a, "NIL") {
 				out = append(out, itok{kind: 'n', val: "NIL"})

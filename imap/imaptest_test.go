@@ -17,7 +17,25 @@ import (
 const imaptestDir = "../../shared/testdata/imap/imaptest/tests"
 
 // imaptestFloor is the number of scripts known to pass; it only goes up.
-const imaptestFloor = 60
+const imaptestFloor = 66
+
+// imaptestKnown names the scripts known to fail and why; any other failure
+// fails the test.
+var imaptestKnown = map[string]string{
+	"broken/search-intdate": "SEARCH BEFORE/ON/SINCE need the internal date's own zone " +
+		"(RFC 9051 section 6.4.4); mailstore keeps the internal date as UTC seconds " +
+		"(Entry.Received), so the zone given at APPEND is lost and dates compare in UTC",
+	"fetch-envelope": "the obsolete source route of <@route:user@domain> (RFC 5322 " +
+		"obs-route, the ENVELOPE addr-adl) is dropped by msgparse, whose Address has no " +
+		"field for it",
+	"listext": "a subscription must outlive its mailbox (LIST (SUBSCRIBED) shows it as " +
+		"\\NonExistent, RFC 5258 section 3.1); mailstore keeps the subscribed flag on the " +
+		"mailbox record, which DELETE removes",
+	"notify":         "NOTIFY (RFC 5465) is not implemented",
+	"urlauth":        "URLAUTH (RFC 4467) is not implemented",
+	"urlauth-binary": "URLAUTH (RFC 4467) is not implemented",
+	"urlauth2":       "URLAUTH (RFC 4467) is not implemented",
+}
 
 type itScript struct {
 	name        string
@@ -78,14 +96,20 @@ func TestImaptestScripts(t *testing.T) {
 	var failures []string
 	for _, name := range names {
 		reason := runImaptest(t, name)
+		known, isKnown := imaptestKnown[name]
 		switch {
 		case reason == "":
 			passed++
+			if isKnown {
+				t.Logf("%s passes now; drop it from imaptestKnown", name)
+			}
 		case strings.HasPrefix(reason, "skip:"):
 			skipped++
-			failures = append(failures, name+": "+reason)
+			failures = append(failures, name+": "+reason+" ("+known+")")
+		case isKnown:
+			failures = append(failures, name+": "+reason+" (known: "+known+")")
 		default:
-			failures = append(failures, name+": "+reason)
+			t.Errorf("%s: %s", name, reason)
 		}
 	}
 	for _, f := range failures {

@@ -13,7 +13,7 @@ import (
 )
 
 // needTool skips when a third-party client is missing, except in CI.
-func needTool(t *testing.T, name string) string {
+func needTool(t testing.TB, name string) string {
 	t.Helper()
 	path, err := exec.LookPath(name)
 	if err != nil {

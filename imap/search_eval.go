@@ -29,7 +29,7 @@ type msgView struct {
 
 func (v *msgView) parsed() *msgparse.Message {
 	if v.email == nil && v.err == nil {
-		v.email, v.err = v.s.store.Email(v.s.ctx, v.s.account, v.en.EmailID)
+		v.email, v.err = v.s.store.Email(v.s.ctx, v.s.selAccount(), v.en.EmailID)
 	}
 	if v.email == nil {
 		return nil
@@ -157,7 +157,7 @@ func (s *session) loadEmails(msgs []mailstore.Entry) []*mailstore.Email {
 	for i, e := range msgs {
 		ids[i] = e.EmailID
 	}
-	ems, err := s.store.Emails(s.ctx, s.account, ids)
+	ems, err := s.store.Emails(s.ctx, s.selAccount(), ids)
 	if err != nil {
 		return make([]*mailstore.Email, len(msgs))
 	}
@@ -207,7 +207,7 @@ func (s *session) indexText(k *wire.SearchKey) {
 		}
 	}
 	if f != nil {
-		res, err := s.store.Query(s.ctx, s.account, mailstore.Query{Mailbox: s.sel.mbox.ID,
+		res, err := s.store.Query(s.ctx, s.selAccount(), mailstore.Query{Mailbox: s.sel.mbox.ID,
 			Filter: f})
 		if err == nil {
 			hits := make(map[uint32]bool, len(res.UIDs))

@@ -20,10 +20,32 @@ type selected struct {
 	modseq uint64
 	// recent holds the UIDs that are \Recent in this session.
 	recent map[uint32]bool
+	// contexts are the searches kept up to date (RFC 5267), and
+	// contextMark the state of the view they were last checked against.
+	contexts    []*searchContext
+	contextMark viewMark
 }
 
-func (s *session) recentKey(id mailstore.MailboxID) string {
-	return s.account + "\x00" + string(id)
+// viewMark sums up the view: it changes when a message comes, goes or
+// changes its flags (its MODSEQ then grows).
+type viewMark struct {
+	count, top uint32
+	modseqs    uint64
+}
+
+func (m *selected) mark() viewMark {
+	v := viewMark{count: m.count()}
+	for _, e := range m.msgs {
+		v.modseqs += e.ModSeq
+	}
+	if n := len(m.msgs); n > 0 {
+		v.top = m.msgs[n-1].UID
+	}
+	return v
+}
+
+func (s *session) recentKey(owner string, id mailstore.MailboxID) string {
+	return owner + "\x00" + string(id)
 }
 
 // takeRecent marks as \Recent the messages of msgs above the server-wide
@@ -34,7 +56,7 @@ func (s *session) takeRecent(msgs []mailstore.Entry) int {
 		return 0
 	}
 	top := msgs[len(msgs)-1].UID
-	prev := s.c.srv.claimRecent(s.recentKey(m.mbox.ID), top, !m.readOnly)
+	prev := s.c.srv.claimRecent(s.recentKey(s.selAccount(), m.mbox.ID), top, !m.readOnly)
 	n := 0
 	for _, e := range msgs {
 		if e.UID > prev {
@@ -56,10 +78,25 @@ func (m *selected) seqOf(uid uint32) uint32 {
 	return 0
 }
 
-func (m *selected) uids() []uint32 {
-	out := make([]uint32, len(m.msgs))
-	for i, e := range m.msgs {
-		out[i] = e.UID
+// seqsOfUIDs returns the sequence numbers, ascending, of the messages
+// whose UIDs are in set, "*" standing for the largest UID (RFC 9051
+// section 6.4.9). It searches the view instead of listing its UIDs, since
+// clients such as mbsync send one UID FETCH per message.
+func (m *selected) seqsOfUIDs(set wire.SeqSet) []uint32 {
+	if len(m.msgs) == 0 {
+		return nil
+	}
+	top := m.msgs[len(m.msgs)-1].UID
+	var out []uint32
+	for _, r := range set.Ranges {
+		lo, hi := r.Bounds(top)
+		i := sort.Search(len(m.msgs), func(i int) bool { return m.msgs[i].UID >= lo })
+		for ; i < len(m.msgs) && m.msgs[i].UID <= hi; i++ {
+			out = append(out, uint32(i+1))
+		}
+	}
+	if len(set.Ranges) > 1 {
+		out = wire.SortUnique(out)
 	}
 	return out
 }
@@ -78,12 +115,7 @@ func (s *session) resolve(set wire.SeqSet, uid bool) ([]uint32, error) {
 		return out, nil
 	}
 	if uid {
-		uids := set.SelectUIDs(m.uids())
-		out := make([]uint32, 0, len(uids))
-		for _, u := range uids {
-			out = append(out, m.seqOf(u))
-		}
-		return out, nil
+		return m.seqsOfUIDs(set), nil
 	}
 	if m.count() == 0 {
 		return nil, errBad("", "No messages in mailbox")
@@ -161,7 +193,7 @@ func (s *session) writeFlags(kw []string, uid uint32) {
 		if i > 0 {
 			e.SP()
 		}
-		e.Raw(imapFlag(k))
+		e.Raw(s.flagName(k))
 	}
 	if !s.rev2 && s.sel != nil && s.sel.recent[uid] {
 		if len(kw) > 0 {
@@ -189,6 +221,7 @@ func (s *session) writeFlagUpdate(seq uint32, en mailstore.Entry, withUID bool) 
 // drainEvents takes pending change events and marks the view dirty when
 // one concerns the selected mailbox.
 func (s *session) drainEvents() {
+	s.drainShared()
 	for {
 		select {
 		case ev, ok := <-s.events:
@@ -204,7 +237,7 @@ func (s *session) drainEvents() {
 }
 
 func (s *session) noteEvent(ev mailstore.Event) {
-	if s.sel == nil {
+	if s.sel == nil || ev.Account != s.selAccount() {
 		return
 	}
 	if len(ev.Mailboxes) == 0 || slices.Contains(ev.Mailboxes, s.sel.mbox.ID) {
@@ -220,7 +253,7 @@ func (s *session) update(allowExpunge bool) {
 	if s.sel == nil || !s.dirty {
 		return
 	}
-	entries, mbox, err := s.store.List(s.ctx, s.account, s.sel.mbox.ID)
+	entries, mbox, err := s.store.List(s.ctx, s.selAccount(), s.sel.mbox.ID)
 	if err != nil {
 		s.c.log.Warn("imap mailbox refresh failed", "account", s.account, "err", err)
 		return
@@ -293,6 +326,7 @@ func (s *session) findOld(old []mailstore.Entry, uid uint32) (mailstore.Entry, b
 // 7162 section 3.2.10), else EXPUNGE from the highest sequence number
 // down so that each number is right when it is read.
 func (s *session) writeExpunged(uids, seqs []uint32) {
+	s.contextsExpunged(uids, seqs)
 	if s.qresync {
 		s.untagged().Raw("VANISHED ").Raw(wire.FormatSet(uids)).CRLF()
 		return

@@ -29,6 +29,8 @@ type Server struct {
 	// recent holds, per account and mailbox, the highest UID some session
 	// has already seen as \Recent (RFC 3501 section 2.3.2).
 	recent map[string]uint32
+	// spell remembers how clients spelled keywords.
+	spell  spellings
 	closed bool
 	wg     sync.WaitGroup
 	nextID atomic.Uint64
@@ -132,7 +134,13 @@ func (s *Server) start(nc net.Conn) {
 		defer s.finish(c)
 		if tooMany {
 			c.log.Warn("too many connections from address")
-			c.bye("Too many connections from your address")
+			// Under implicit TLS the client expects a TLS handshake first:
+			// a plaintext BYE would only confuse it, and a handshake would
+			// spend on an address already over its limit the work the
+			// limit saves. The connection is closed without a word.
+			if !s.opts.ImplicitTLS {
+				c.bye("Too many connections from your address")
+			}
 			return
 		}
 		c.serve()

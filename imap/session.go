@@ -47,6 +47,8 @@ type session struct {
 	events      <-chan mailstore.Event
 	unsubscribe func()
 	dirty       bool
+	// shared is set while a mailbox of another account is selected.
+	shared *sharedSel
 
 	// Per-command reply state.
 	tag      string
@@ -61,6 +63,7 @@ func newSession(c *conn) *session {
 }
 
 func (s *session) close() {
+	s.leaveShared()
 	if s.unsubscribe != nil {
 		s.unsubscribe()
 	}
@@ -83,8 +86,15 @@ func (s *session) loop() {
 			continue
 		}
 		s.run(cmd)
-		if c.flush() != nil {
-			return
+		// Responses to pipelined commands leave together: the buffer is
+		// flushed once no further command is waiting to be read (or when
+		// it fills up), not after every command.
+		if cmd.after != nil || c.dec.Buffered() == 0 {
+			if c.flush() != nil {
+				return
+			}
+		} else {
+			c.armWrite()
 		}
 		if cmd.after != nil {
 			if err := cmd.after(); err != nil {
@@ -183,6 +193,7 @@ func (s *session) run(cmd *command) {
 	}
 	if s.st == stateSelected || s.st == stateAuth {
 		s.update(!cmd.spec.noExpunge || cmd.uid)
+		s.refreshContexts()
 	}
 	s.tagged(err, cmd)
 }

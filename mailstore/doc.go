@@ -33,6 +33,17 @@
 // ms_change the change log by MODSEQ, ms_posting the full-text index by
 // word, then by chunk of email numbers (see terms.go).
 //
+// # Sharing
+//
+// A mailbox has an access control list (RFC 4314): the rights of account
+// names and of Anyone, kept as Rights bit sets (SetRights, DeleteRights,
+// ListRights, MyRights). The owner always holds every right. An index by
+// identifier lets SharedWith list the mailboxes of other accounts a user
+// may reach without reading every account; CheckRights is the test the
+// protocol servers make before acting on another account's mailbox. A
+// change to an ACL is a mailbox update in the change log; the ACL goes
+// with its mailbox and with either account.
+//
 // # Search
 //
 // Query filters and sorts one mailbox (the IMAP view) or the whole account

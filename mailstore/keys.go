@@ -32,6 +32,9 @@ import (
 //	ms_term_pending a e                      -> postings of e not merged yet
 //	ms_doc_terms   a e                       -> terms of email e, with fields
 //	ms_acct_blob   a blob hash               -> references from account a
+//	ms_acl         a m identifier            -> rights of identifier on m
+//	ms_acl_shared  len identifier a m        -> owner's name: mailboxes
+//	                                            shared with identifier
 //
 // Blob reference counts live in the spaces of store.BlobRefs, shared with
 // the other packages that keep blobs.
@@ -53,6 +56,8 @@ const (
 	spaceTermPending store.Space = "ms_term_pending"
 	spaceDocTerms    store.Space = "ms_doc_terms"
 	spaceAcctBlob    store.Space = "ms_acct_blob"
+	spaceACL         store.Space = "ms_acl"
+	spaceShared      store.Space = "ms_acl_shared"
 )
 
 // LayoutComponent is the component name of the mailstore's layout
@@ -71,6 +76,7 @@ var layoutVersions = map[store.Space]byte{
 	spaceEmail: 1, spaceParsed: 1, spaceUID: 1, spaceModSeq: 1,
 	spaceVanished: 1, spaceChange: 1, spaceThread: 1, spaceThreadKey: 1,
 	spacePosting: 1, spaceTermPending: 1, spaceDocTerms: 2, spaceAcctBlob: 1,
+	spaceACL: 1, spaceShared: 1,
 }
 
 // LayoutVersion returns the layout version this release writes in a space

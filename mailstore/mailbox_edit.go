@@ -168,6 +168,9 @@ func (w *writer) deleteMailbox(m uint32, mb *mailboxRec) error {
 			return err
 		}
 	}
+	if err := w.dropACL(m); err != nil {
+		return err
+	}
 	if err := w.tx.Delete(spaceCounter, uidCounterKey(a, m)); err != nil {
 		return err
 	}

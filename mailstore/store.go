@@ -231,6 +231,9 @@ func (s *Store) DeleteAccount(ctx context.Context, account string) error {
 		if err := s.releaseAccountBlobs(tx, rec.num); err != nil {
 			return err
 		}
+		if err := deleteAccountACL(tx, account, rec.num); err != nil {
+			return err
+		}
 		prefix := newKey(rec.num)
 		for _, sp := range []store.Space{spaceMailbox, spaceMailboxName, spaceEmail,
 			spaceParsed, spaceUID, spaceModSeq, spaceVanished, spaceChange,

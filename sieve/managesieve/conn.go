@@ -118,8 +118,8 @@ func (c *conn) readError(err error) bool {
 		c.reply("BYE", "", "Line too long")
 		return false
 	case errors.Is(err, ErrLiteralTooLarge):
-		c.reply("BYE", "QUOTA/MAXSIZE", "Literal too large")
-		return false
+		c.reply("NO", "QUOTA/MAXSIZE", "Literal too large")
+		return true
 	case errors.Is(err, errSyntax):
 		c.reply("NO", "", "Syntax error")
 		return true

@@ -213,8 +213,12 @@ func TestLimits(t *testing.T) {
 	})
 	t.Run("literal", func(t *testing.T) {
 		c := dial(t, addr)
-		if r := last(c.cmd(`CHECKSCRIPT {100+}`)); !strings.HasPrefix(r, "BYE") {
-			t.Errorf("big literal = %q, want BYE", r)
+		big := "CHECKSCRIPT {100+}\r\n" + strings.Repeat("#", 100)
+		if r := last(c.cmd(big)); !strings.HasPrefix(r, "NO (QUOTA/MAXSIZE)") {
+			t.Errorf("big literal = %q, want NO (QUOTA/MAXSIZE)", r)
+		}
+		if r := last(c.cmd("NOOP")); !strings.HasPrefix(r, "OK") {
+			t.Errorf("NOOP after big literal = %q", r)
 		}
 	})
 	t.Run("auth failures", func(t *testing.T) {
@@ -284,5 +288,27 @@ func TestConnectionLimits(t *testing.T) {
 	l, err := first.r.ReadString('\n')
 	if err != nil || !strings.HasPrefix(l, "BYE") {
 		t.Errorf("idle connection got %q, %v; want BYE", l, err)
+	}
+}
+
+// TestOversizedLiteral sends a script literal over the limit: the answer
+// is NO (QUOTA/MAXSIZE) (RFC 5804 sections 1.3 and 2.6) and the session
+// goes on, in step with the client.
+func TestOversizedLiteral(t *testing.T) {
+	addr, _ := startServer(t, Options{AllowInsecureAuth: true, MaxLiteralSize: 1000})
+	c := dial(t, addr)
+	login(t, c)
+	big := strings.Repeat("# filler line of a script that is far too long\r\n", 200)
+	for _, form := range []string{"{%d+}", "{%d}"} {
+		cmd := fmt.Sprintf("PUTSCRIPT \"big\" "+form+"\r\n%s", len(big), big)
+		if r := last(c.cmd(cmd)); !strings.HasPrefix(r, "NO (QUOTA/MAXSIZE)") {
+			t.Errorf("%s: %q, want NO (QUOTA/MAXSIZE)", form, r)
+		}
+		if r := last(c.cmd(`PUTSCRIPT "small" "keep;"`)); !strings.HasPrefix(r, "OK") {
+			t.Fatalf("PUTSCRIPT after the refused one = %q", r)
+		}
+	}
+	if lines := c.cmd("LISTSCRIPTS"); len(lines) != 2 || lines[0] != `"small"` {
+		t.Errorf("LISTSCRIPTS = %q", lines)
 	}
 }

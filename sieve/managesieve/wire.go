@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -58,28 +59,56 @@ func (r *reader) line() (string, error) {
 	}
 }
 
-// command reads one command line with its literals.
+// maxArgs bounds the arguments of one command.
+const maxArgs = 64
+
+// command reads one command line with its literals. A literal over the
+// limit is read and thrown away, with the rest of the command, before
+// ErrLiteralTooLarge is returned: the client sends a literal without
+// waiting (RFC 5804 section 4), so the stream stays in step and the
+// session can go on after a NO (QUOTA/MAXSIZE) (RFC 5804 section 1.3).
+// The literals of one command together may not exceed twice the limit.
 func (r *reader) command() ([]arg, error) {
 	line, err := r.line()
 	if err != nil {
 		return nil, err
 	}
 	var args []arg
+	tooLarge := false
+	total := 0
 	for {
-		rest, lit, err := r.parseLine(line, &args)
-		if err != nil {
+		lit, err := r.parseLine(line, &args)
+		switch {
+		case errors.Is(err, ErrLiteralTooLarge):
+			tooLarge = true
+			if _, err := io.CopyN(io.Discard, r.br, int64(lit)); err != nil {
+				return nil, err
+			}
+		case err != nil:
+			if tooLarge {
+				return nil, ErrLiteralTooLarge
+			}
 			return args, err
-		}
-		if lit < 0 {
+		case lit < 0:
+			if tooLarge {
+				return nil, ErrLiteralTooLarge
+			}
+			if len(args) > maxArgs {
+				return nil, errSyntax
+			}
 			return args, nil
-		}
-		buf := make([]byte, lit)
-		if _, err := io.ReadFull(r.br, buf); err != nil {
-			return nil, err
-		}
-		args = append(args, arg{kind: argString, s: string(buf)})
-		if rest != "" {
-			return args, errSyntax
+		case tooLarge || total+lit > 2*r.maxLiteral:
+			tooLarge = true
+			if _, err := io.CopyN(io.Discard, r.br, int64(lit)); err != nil {
+				return nil, err
+			}
+		default:
+			total += lit
+			buf := make([]byte, lit)
+			if _, err := io.ReadFull(r.br, buf); err != nil {
+				return nil, err
+			}
+			args = append(args, arg{kind: argString, s: string(buf)})
 		}
 		line, err = r.line()
 		if err != nil {
@@ -89,8 +118,9 @@ func (r *reader) command() ([]arg, error) {
 }
 
 // parseLine parses the tokens of one line; lit >= 0 means the line ended
-// in a literal of that size.
-func (r *reader) parseLine(line string, args *[]arg) (string, int, error) {
+// in a literal of that size, which is also returned with
+// ErrLiteralTooLarge when it is over the limit.
+func (r *reader) parseLine(line string, args *[]arg) (int, error) {
 	i := 0
 	for i < len(line) {
 		switch c := line[i]; {
@@ -99,24 +129,24 @@ func (r *reader) parseLine(line string, args *[]arg) (string, int, error) {
 		case c == '"':
 			s, n, err := quoted(line[i:])
 			if err != nil {
-				return "", -1, err
+				return -1, err
 			}
 			*args = append(*args, arg{kind: argString, s: s})
 			i += n
 		case c == '{':
 			end := strings.IndexByte(line[i:], '}')
 			if end < 0 || i+end != len(line)-1 {
-				return "", -1, errSyntax
+				return -1, errSyntax
 			}
 			num := strings.TrimSuffix(line[i+1:i+end], "+")
-			n, err := strconv.Atoi(num)
+			n, err := strconv.ParseInt(num, 10, 63)
 			if err != nil || n < 0 {
-				return "", -1, errSyntax
+				return -1, errSyntax
 			}
-			if n > r.maxLiteral {
-				return "", -1, ErrLiteralTooLarge
+			if n > int64(r.maxLiteral) {
+				return int(min(n, int64(math.MaxInt))), ErrLiteralTooLarge
 			}
-			return "", n, nil
+			return int(n), nil
 		default:
 			j := i
 			for j < len(line) && line[j] != ' ' && line[j] != '"' && line[j] != '{' {
@@ -126,7 +156,7 @@ func (r *reader) parseLine(line string, args *[]arg) (string, int, error) {
 			i = j
 		}
 	}
-	return "", -1, nil
+	return -1, nil
 }
 
 // quoted reads a quoted string and returns it with the bytes consumed.

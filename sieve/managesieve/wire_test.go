@@ -2,6 +2,7 @@ package managesieve
 
 import (
 	"bufio"
+	"errors"
 	"strings"
 	"testing"
 )
@@ -46,4 +47,22 @@ func FuzzCommand(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestReaderOversizedLiteral checks that a literal over the limit is
+// skipped with the rest of its command, leaving the reader at the next
+// command.
+func TestReaderOversizedLiteral(t *testing.T) {
+	in := "PUTSCRIPT \"s\" {200+}\r\n" + strings.Repeat("x", 200) + "\r\n" +
+		"CHECKSCRIPT {5+}\r\nkeep; {300+}\r\n" + strings.Repeat("y", 300) + "\r\nNOOP\r\n"
+	r := &reader{br: bufio.NewReader(strings.NewReader(in)), maxLine: 100, maxLiteral: 100}
+	for i := 0; i < 2; i++ {
+		if _, err := r.command(); !errors.Is(err, ErrLiteralTooLarge) {
+			t.Fatalf("command %d: err = %v, want ErrLiteralTooLarge", i, err)
+		}
+	}
+	args, err := r.command()
+	if err != nil || len(args) != 1 || args[0].s != "NOOP" {
+		t.Errorf("next command = %v, %v", args, err)
+	}
 }

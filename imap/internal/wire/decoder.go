@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -332,7 +333,10 @@ func (d *Decoder) LiteralBody(li LiteralInfo) io.Reader {
 	return io.LimitReader(d.r, li.Size)
 }
 
-// Literal reads a whole literal into memory.
+// Literal reads a whole literal into memory. A NUL octet is allowed only
+// in a binary literal "~{n}" (RFC 9051 section 4.3, RFC 3516 section
+// 4.1); in any other the literal is read to its end and refused with a
+// SyntaxError, so the rest of the command can be skipped.
 func (d *Decoder) Literal() ([]byte, error) {
 	li, err := d.LiteralHeader()
 	if err != nil {
@@ -343,6 +347,9 @@ func (d *Decoder) Literal() ([]byte, error) {
 		return nil, err
 	}
 	d.lineLen = 0
+	if !li.Binary && bytes.IndexByte(buf, 0) >= 0 {
+		return nil, syntaxf("NUL in a literal that is not binary")
+	}
 	return buf, nil
 }
 

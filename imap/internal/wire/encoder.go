@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"bytes"
 	"io"
 	"strconv"
 	"strings"
@@ -135,10 +136,14 @@ func (e *Encoder) Mailbox(name string) *Encoder {
 }
 
 // Literal writes "{n}" CRLF and n octets from r ("~{n}" when binary, RFC
-// 3516). Missing octets are padded with spaces so the framing holds.
+// 3516). Missing octets are padded with spaces so the framing holds. A
+// literal that is not binary carries no NUL (RFC 9051 section 4.3): each
+// NUL octet of r goes out as 0x80, which keeps the size.
 func (e *Encoder) Literal(r io.Reader, n int64, binary bool) *Encoder {
 	if binary {
 		e.Byte('~')
+	} else {
+		r = nulToHigh{r}
 	}
 	e.Byte('{').Number64(uint64(n)).Raw("}\r\n")
 	if e.err != nil {
@@ -164,4 +169,20 @@ func (e *Encoder) Flush() error {
 		e.err = e.w.Flush()
 	}
 	return e.err
+}
+
+// nulToHigh replaces NUL octets with 0x80 as they are read.
+type nulToHigh struct{ r io.Reader }
+
+func (z nulToHigh) Read(p []byte) (int, error) {
+	n, err := z.r.Read(p)
+	for b := p[:n]; ; {
+		i := bytes.IndexByte(b, 0)
+		if i < 0 {
+			break
+		}
+		b[i] = 0x80
+		b = b[i+1:]
+	}
+	return n, err
 }

@@ -68,6 +68,9 @@ func (s SeqSet) Contains(n, max uint32) bool {
 	return false
 }
 
+// Bounds returns the range as lo <= hi, with max standing for "*".
+func (r Range) Bounds(max uint32) (lo, hi uint32) { return r.resolve(max) }
+
 func (r Range) resolve(max uint32) (uint32, uint32) {
 	a, b := r.Start, r.Stop
 	if a == 0 {
