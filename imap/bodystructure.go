@@ -67,7 +67,7 @@ func writeAddresses(e *wire.Encoder, list []msgparse.Address) {
 		case msgparse.KindGroupEnd:
 			e.Raw("NIL NIL NIL NIL")
 		default:
-			e.NString(a.Name).Raw(" NIL ")
+			e.NString(a.Name).SP().NString(a.Route).SP()
 			e.NString(a.Mailbox).SP()
 			if a.Host == "" {
 				e.Quoted("")

@@ -25,9 +25,6 @@ var imaptestKnown = map[string]string{
 	"broken/search-intdate": "SEARCH BEFORE/ON/SINCE need the internal date's own zone " +
 		"(RFC 9051 section 6.4.4); mailstore keeps the internal date as UTC seconds " +
 		"(Entry.Received), so the zone given at APPEND is lost and dates compare in UTC",
-	"fetch-envelope": "the obsolete source route of <@route:user@domain> (RFC 5322 " +
-		"obs-route, the ENVELOPE addr-adl) is dropped by msgparse, whose Address has no " +
-		"field for it",
 	"listext": "a subscription must outlive its mailbox (LIST (SUBSCRIBED) shows it as " +
 		"\\NonExistent, RFC 5258 section 3.1); mailstore keeps the subscribed flag on the " +
 		"mailbox record, which DELETE removes",

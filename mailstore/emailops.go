@@ -31,6 +31,20 @@ func (w *writer) addUsage(messages, bytes int64) {
 // returns its number and record.
 func (w *writer) addEmail(arr *arrival, mboxes []uint32, keywords []string,
 	received int64) (uint64, *emailRec, error) {
+	return w.createEmail(arr, keywords, received, func(rec *emailRec, e uint64) error {
+		for _, m := range mboxes {
+			if _, err := w.link(rec, e, m); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// createEmail creates an email from an arrival; links puts it in its
+// mailboxes before the record is written.
+func (w *writer) createEmail(arr *arrival, keywords []string, received int64,
+	links func(rec *emailRec, e uint64) error) (uint64, *emailRec, error) {
 	if err := w.checkQuota(1, arr.size); err != nil {
 		return 0, nil, err
 	}
@@ -55,10 +69,8 @@ func (w *writer) addEmail(arr *arrival, mboxes []uint32, keywords []string,
 	if err := w.joinThread(&rec, e, arr.msgIDs, arr.threadHint); err != nil {
 		return 0, nil, err
 	}
-	for _, m := range mboxes {
-		if _, err := w.link(&rec, e, m); err != nil {
-			return 0, nil, err
-		}
+	if err := links(&rec, e); err != nil {
+		return 0, nil, err
 	}
 	a := w.acct.num
 	if err := w.tx.Put(spaceParsed, emailKey(a, e), arr.parsed); err != nil {
@@ -103,16 +115,27 @@ func (w *writer) link(rec *emailRec, e uint64, m uint32) (uint32, error) {
 		return 0, fmt.Errorf("mailbox %s: UIDs exhausted", mailboxID(m))
 	}
 	uid := uint32(next)
+	return uid, w.linkAt(rec, e, m, mb, uid, 0)
+}
+
+// linkAt writes the entry of email e under uid in mailbox m, with MODSEQ
+// entryQ, or this transaction's MODSEQ when entryQ is zero.
+func (w *writer) linkAt(rec *emailRec, e uint64, m uint32, mb *mailboxRec, uid uint32,
+	entryQ uint64) error {
 	q, err := w.nextModSeq()
 	if err != nil {
-		return 0, err
+		return err
 	}
-	ent := newEntry(e, q, rec)
+	if entryQ == 0 {
+		entryQ = q
+	}
+	a := w.acct.num
+	ent := newEntry(e, entryQ, rec)
 	if err := w.tx.Put(spaceUID, uidKey(a, m, uid), ent.encode()); err != nil {
-		return 0, err
+		return err
 	}
-	if err := w.tx.Put(spaceModSeq, modseqKey(a, m, q, uid), nil); err != nil {
-		return 0, err
+	if err := w.tx.Put(spaceModSeq, modseqKey(a, m, entryQ, uid), nil); err != nil {
+		return err
 	}
 	rec.links = append(rec.links, mailboxLink{m, uid})
 	mb.total++
@@ -120,7 +143,7 @@ func (w *writer) link(rec *emailRec, e uint64, m uint32) (uint32, error) {
 	if !seen(rec.keywords) {
 		mb.unread++
 	}
-	return uid, w.touch(m, opCounts)
+	return w.touch(m, opCounts)
 }
 
 // unlink takes email e out of mailbox m, remembering the UID as expunged

@@ -10,8 +10,10 @@ import (
 
 // checkpointSpace holds the progress of an import in the target KV: the
 // id of the export being imported ("run"), the directory step ("dir"),
-// and per account the number of index lines done ("acct" NUL name) and
-// whether the account is finished ("done" NUL name).
+// and per account the number of index lines done ("acct" NUL name) by an
+// import that draws new UIDs, or of steps done ("exact" NUL name) by one
+// that keeps them, and whether the account is finished ("done" NUL
+// name).
 const checkpointSpace store.Space = "migrate_import"
 
 // checkpoints reads and writes the progress records of one import.

@@ -17,7 +17,7 @@ const crashEnv = "MIGRATE_CRASH_TEST"
 
 // TestImportKilled runs an import in a child process that dies midway,
 // as a killed server would, then resumes it on the same bolt file and
-// compares the result with the source.
+// compares the result with the source, UIDs and MODSEQ order included.
 func TestImportKilled(t *testing.T) {
 	if spec := os.Getenv(crashEnv); spec != "" {
 		crashChild(t, spec)
@@ -25,7 +25,10 @@ func TestImportKilled(t *testing.T) {
 	}
 	ctx := context.Background()
 	src := memoryServer(t)
-	populate(t, src, 2, 50)
+	populate(t, src, 2, 80)
+	for _, a := range []string{"user0@example.test", "user1@example.test"} {
+		mutate(t, src, a)
+	}
 	dir := t.TempDir()
 	if _, err := Export(ctx, src.source(), dir, ExportOptions{}); err != nil {
 		t.Fatal(err)
@@ -48,11 +51,14 @@ func TestImportKilled(t *testing.T) {
 		t.Fatalf("resume: %v", err)
 	}
 	compareServers(t, src, dst)
+	compareExact(t, src, dst)
 	compareDirectory(t, src, dst)
+	compareScripts(t, src, dst, "user1@example.test")
 }
 
 // crashChild imports and exits the process in the middle of the second
-// account, between two checkpoints.
+// account, between two checkpoints, after an email in two mailboxes was
+// created in the first and before it is linked to the second.
 func crashChild(t *testing.T, spec string) {
 	dir, dbPath := filepath.SplitList(spec)[0], filepath.SplitList(spec)[1]
 	db, err := bolt.Open(dbPath, bolt.Options{NoSync: true})
@@ -63,7 +69,7 @@ func crashChild(t *testing.T, spec string) {
 	_, err = Import(context.Background(), dst.target(), dir, ImportOptions{
 		CheckpointEvery: 8,
 		Progress: func(done, _ int64) {
-			if done == 71 {
+			if done == 120 {
 				os.Exit(3)
 			}
 		}})

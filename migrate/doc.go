@@ -9,7 +9,7 @@
 // Import refuses a target that holds accounts or principals unless
 // ImportOptions.Merge is set. It records its progress in the target's KV
 // (space "migrate_import": the export's id, the directory step, and per
-// account the messages done and whether the account is finished), so that
+// account the steps done and whether the account is finished), so that
 // running it again after a crash resumes where it stopped.
 //
 // For users coming from other servers, ImportMaildir reads a Maildir++
@@ -38,14 +38,27 @@
 // hashes, the local domains; mailboxes with their names, hierarchy,
 // roles, subscriptions and sort orders; each email once with its exact
 // bytes, keywords, received date (as whole seconds) and every mailbox
-// holding it; account quotas; Sieve scripts and which one is active.
+// holding it; account quotas; Sieve scripts and which one is active;
+// identities (with their ids) and the vacation response of each account;
+// and, when the whole server is exported, the messages pending delivery
+// in the queue with their envelope and each recipient's state, which a
+// queue running on the target delivers.
 //
-// UIDs, UIDVALIDITY and MODSEQs are recorded in the export but drawn
-// anew by the target: mailstore has no call to create an email with a
-// given UID or a mailbox with a given UIDVALIDITY. An email keeps its
-// place in the UID order of the first mailbox holding it; in the others
-// it may move. IMAP clients see new UIDVALIDITY values and fetch the
-// mailboxes again, as RFC 9051 section 2.3.1.1 requires of them.
+// Into an empty target, the IMAP state is kept too (mailstore's
+// CreateMailboxExact, ImportExact, LinkExact, SetUIDNext and
+// RaiseModSeq): each mailbox keeps its UIDVALIDITY and UIDNEXT, each
+// email its UID and MODSEQ in every mailbox, and HIGHESTMODSEQ ends no
+// lower than it was, so IMAP clients keep their caches (RFC 9051 section
+// 2.3.1.1) and a CONDSTORE client finds nothing changed since the
+// HIGHESTMODSEQ it knew (RFC 7162 section 3.1). The change log starts
+// anew: older JMAP states and QRESYNC requests are answered as too old,
+// and JMAP ids of emails, mailboxes and threads are drawn anew, so JMAP
+// clients fetch the account again. Import with Merge, or of an export
+// without UIDs, draws UIDs, UIDVALIDITY and MODSEQs anew; an email then
+// keeps its place in the UID order of the first mailbox holding it.
+//
+// A resumed import that keeps UIDs ends as an uninterrupted one: a step
+// whose UID the mailbox already holds was done before the crash.
 //
 // # Standards
 //
@@ -57,14 +70,15 @@
 //
 // # Not yet
 //
-//   - Preserving UIDs, UIDVALIDITY, UIDNEXT and MODSEQs (needs a
-//     mailstore call, see above).
-//   - The mail queue, identities and vacation settings are not exported.
+//   - JMAP ids and the change logs before the import are not kept (see
+//     above).
 //   - Layout steps migrate the whole store at once, not account by
 //     account while the others are served.
 //   - Maildir folder names in modified UTF-7 are taken as they are;
 //     mailbox names holding "." cannot be written as Maildir++.
-//   - A resumed import may store a second copy of a message whose bytes
-//     occur several times in one account and that was imported after the
-//     last checkpoint.
+//   - A resumed merge import (Merge, or an export without UIDs) may store
+//     a second copy of a message whose bytes occur several times in one
+//     account and that was imported after the last checkpoint.
+//   - The queue is exported only with every account; EmailSubmission
+//     records and uploads of JMAP are not exported.
 package migrate

@@ -46,7 +46,10 @@ type exporter struct {
 const emailBatch = 256
 
 // Export writes the accounts of src, their principals and domains to dir
-// in the format FORMAT.md describes, creating dir if needed. Each message
+// in the format FORMAT.md describes, creating dir if needed, with the
+// identities and vacation responses of the accounts and, when every
+// account is exported, the messages pending delivery in the queue (both
+// when src.KV and src.Blobs are set). Each message
 // file is written once however many accounts hold it; files already in
 // dir from an interrupted export of the same store are kept. The
 // manifest is written last. It returns the manifest written.
@@ -82,6 +85,9 @@ func Export(ctx context.Context, src Source, dir string, opts ExportOptions) (Ma
 		if err := e.exportAccount(ctx, a, filepath.Join(accountsDir, d), plans[i]); err != nil {
 			return Manifest{}, err
 		}
+	}
+	if err := e.exportQueue(ctx); err != nil {
+		return Manifest{}, err
 	}
 	e.man.Accounts = len(accounts)
 	if err := writeJSON(dir, manifestFile, e.man); err != nil {
@@ -174,12 +180,19 @@ func (e *exporter) exportAccount(ctx context.Context, account, rel string,
 	if err != nil {
 		return fmt.Errorf("export account %q: %w", account, err)
 	}
+	high, err := e.src.Mail.HighestModSeq(ctx, account)
+	if err != nil {
+		return fmt.Errorf("export account %q: %w", account, err)
+	}
 	acct := accountJSON{Name: account, MaxBytes: q.MaxBytes, MaxMessages: q.MaxMessages,
-		Messages: int64(len(ids))}
+		Messages: int64(len(ids)), HighestModSeq: high}
 	if err := writeJSON(e.dir, filepath.Join(rel, accountFile), acct); err != nil {
 		return fmt.Errorf("export account %q: %w", account, err)
 	}
 	if err := e.exportScripts(ctx, account, rel); err != nil {
+		return fmt.Errorf("export account %q: %w", account, err)
+	}
+	if err := e.exportAccountData(ctx, account, rel); err != nil {
 		return fmt.Errorf("export account %q: %w", account, err)
 	}
 	e.log.Info("account exported", "account", account, "messages", len(ids),

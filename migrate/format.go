@@ -46,6 +46,8 @@ const (
 	messagesFile   = "messages.jsonl"
 	sieveFile      = "sieve.json"
 	sieveDir       = "sieve"
+	jmapFile       = "jmap.json"
+	queueFile      = "queue/messages.jsonl"
 )
 
 // Manifest describes an export; it is written last, so a folder without
@@ -65,6 +67,8 @@ type Manifest struct {
 	Blobs      int64 `json:"blobs"`
 	Bytes      int64 `json:"bytes"`
 	Scripts    int   `json:"scripts"`
+	// Queued counts the messages of queue/messages.jsonl.
+	Queued int `json:"queued,omitempty"`
 	// AccountDirs maps each account name to its folder under accounts/.
 	AccountDirs map[string]string `json:"account_dirs"`
 }
@@ -95,6 +99,9 @@ type accountJSON struct {
 	MaxBytes    int64  `json:"max_bytes,omitempty"`
 	MaxMessages int64  `json:"max_messages,omitempty"`
 	Messages    int64  `json:"messages"`
+	// HighestModSeq is the account's highest MODSEQ (RFC 7162 section
+	// 3.1), which the target's MODSEQs start above.
+	HighestModSeq uint64 `json:"highest_modseq,omitempty"`
 }
 
 // mailboxJSON is one entry of mailboxes.json.

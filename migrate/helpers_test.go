@@ -31,7 +31,7 @@ type server struct {
 }
 
 func (s *server) source() Source {
-	return Source{Mail: s.mail, Directory: s.dir, Sieve: s.sieve}
+	return Source{Mail: s.mail, Directory: s.dir, Sieve: s.sieve, KV: s.kv, Blobs: s.blobs}
 }
 
 func (s *server) target() Target {

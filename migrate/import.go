@@ -53,9 +53,13 @@ type importer struct {
 // the messages of an account since its last checkpoint are skipped when
 // the account already holds them. Mailboxes keep their names, roles,
 // subscriptions and sort orders; emails keep their message bytes,
-// keywords, received dates and the set of mailboxes holding them, in the
-// order of their UIDs. UIDs, UIDVALIDITY and MODSEQs are drawn anew by
-// the target (see FORMAT.md).
+// keywords, received dates and the set of mailboxes holding them. Into
+// an empty target, mailboxes also keep their UIDVALIDITY and UIDNEXT and
+// emails their UIDs and MODSEQs (RFC 9051 section 2.3.1.1, RFC 7162
+// section 3.1), so that IMAP clients keep their caches; with Merge they
+// are drawn anew in the order of the UIDs (see FORMAT.md). Queued
+// messages, identities and vacation responses go to dst.KV and
+// dst.Blobs.
 func Import(ctx context.Context, dst Target, dir string, opts ImportOptions) (Manifest, error) {
 	if dst.Mail == nil || dst.Blobs == nil || dst.KV == nil {
 		return Manifest{}, errors.New("import: Target.Mail, Blobs and KV are required")
@@ -91,6 +95,9 @@ func Import(ctx context.Context, dst Target, dir string, opts ImportOptions) (Ma
 		if err := im.importAccount(ctx, a, rel); err != nil {
 			return man, fmt.Errorf("import account %q: %w", a, err)
 		}
+	}
+	if err := im.importQueue(ctx); err != nil {
+		return man, err
 	}
 	return man, nil
 }
@@ -152,11 +159,38 @@ func (im *importer) importAccount(ctx context.Context, account, rel string) erro
 	if err := im.dst.Mail.CreateAccount(ctx, account); err != nil {
 		return err
 	}
-	ids, err := im.importMailboxes(ctx, account, rel)
+	lines, err := readIndex(filepath.Join(im.dir, rel, messagesFile))
 	if err != nil {
 		return err
 	}
-	n, err := im.importMessages(ctx, account, rel, ids)
+	var mbs []mailboxJSON
+	if err := readJSON(im.dir, filepath.Join(rel, mailboxesFile), &mbs, false); err != nil {
+		return err
+	}
+	sort.Slice(mbs, func(i, j int) bool { return mbs[i].Name < mbs[j].Name })
+	var ops []exactOp
+	exact := false
+	if !im.opts.Merge {
+		ops, exact = exactPlan(lines, mbs)
+	}
+	if exact {
+		if err := im.dst.Mail.RaiseModSeq(ctx, account, highestModSeq(acct, mbs, lines)); err != nil {
+			return err
+		}
+	}
+	ids, err := im.importMailboxes(ctx, account, mbs, exact)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if exact {
+		n, err = im.importExact(ctx, account, lines, ops, ids)
+		if err == nil {
+			err = im.setUIDNext(ctx, account, mbs, ids)
+		}
+	} else {
+		n, err = im.importMessages(ctx, account, lines, ids)
+	}
 	if err != nil {
 		return err
 	}
@@ -166,22 +200,20 @@ func (im *importer) importAccount(ctx context.Context, account, rel string) erro
 	if err := im.importScripts(ctx, account, rel); err != nil {
 		return err
 	}
+	if err := im.importAccountData(ctx, account, rel); err != nil {
+		return err
+	}
 	im.log.Info("account imported", "account", account, "messages", n)
 	return im.cp.put(ctx, "done\x00"+account, []byte{1})
 }
 
 // importMailboxes creates the account's mailboxes, parents first, and
 // returns their ids by name.
-func (im *importer) importMailboxes(ctx context.Context, account, rel string,
-) (map[string]mailstore.MailboxID, error) {
-	var mbs []mailboxJSON
-	if err := readJSON(im.dir, filepath.Join(rel, mailboxesFile), &mbs, false); err != nil {
-		return nil, err
-	}
-	sort.Slice(mbs, func(i, j int) bool { return mbs[i].Name < mbs[j].Name })
+func (im *importer) importMailboxes(ctx context.Context, account string, mbs []mailboxJSON,
+	exact bool) (map[string]mailstore.MailboxID, error) {
 	ids := map[string]mailstore.MailboxID{}
 	for _, mj := range mbs {
-		mb, err := im.mailbox(ctx, account, mj)
+		mb, err := im.mailbox(ctx, account, mj, exact)
 		if err != nil {
 			return nil, fmt.Errorf("mailbox %q: %w", mj.Name, err)
 		}
@@ -190,15 +222,22 @@ func (im *importer) importMailboxes(ctx context.Context, account, rel string,
 	return ids, im.dropUnlisted(ctx, account, ids)
 }
 
-// mailbox finds or creates one mailbox and sets its properties. A role
-// another mailbox already holds (a default mailbox of a new account under
-// another name) moves to the imported one when that mailbox is empty.
+// mailbox finds or creates one mailbox and sets its properties, with the
+// exported UIDVALIDITY when exact. A role another mailbox already holds
+// (a default mailbox of a new account under another name) moves to the
+// imported one when that mailbox is empty.
 func (im *importer) mailbox(ctx context.Context, account string, mj mailboxJSON,
-) (mailstore.Mailbox, error) {
+	exact bool) (mailstore.Mailbox, error) {
 	m := im.dst.Mail
-	mb, err := m.MailboxByName(ctx, account, mj.Name)
-	if errors.Is(err, mailstore.ErrNotFound) {
-		mb, err = m.CreateMailbox(ctx, account, mj.Name, "")
+	var mb mailstore.Mailbox
+	var err error
+	if exact {
+		mb, err = m.CreateMailboxExact(ctx, account, mj.Name, mj.UIDValidity)
+	} else {
+		mb, err = m.MailboxByName(ctx, account, mj.Name)
+		if errors.Is(err, mailstore.ErrNotFound) {
+			mb, err = m.CreateMailbox(ctx, account, mj.Name, "")
+		}
 	}
 	if err != nil {
 		return mb, err
@@ -263,12 +302,8 @@ func (im *importer) dropUnlisted(ctx context.Context, account string,
 
 // importMessages reads the account's index and imports each email from
 // the last checkpoint on.
-func (im *importer) importMessages(ctx context.Context, account, rel string,
+func (im *importer) importMessages(ctx context.Context, account string, lines []messageJSON,
 	ids map[string]mailstore.MailboxID) (int64, error) {
-	lines, err := readIndex(filepath.Join(im.dir, rel, messagesFile))
-	if err != nil {
-		return 0, err
-	}
 	key := "acct\x00" + account
 	start, err := im.cp.count(ctx, key)
 	if err != nil {

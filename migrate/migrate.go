@@ -10,17 +10,24 @@ import (
 )
 
 // Source is the server an export reads. Mail is required; a nil Directory
-// or Sieve leaves principals or scripts out of the export.
+// or Sieve leaves principals or scripts out of the export. KV and Blobs
+// are the stores the mail queue and the JMAP handler keep their data in
+// (queue.Options and jmap.Options); nil leaves the queue, identities and
+// vacation responses out.
 type Source struct {
 	Mail      *mailstore.Store
 	Directory *local.Directory
 	Sieve     *sieve.Storage
+	KV        store.KV
+	Blobs     store.BlobStore
 }
 
 // Target is the server an import writes. Mail, Blobs (the blob store
 // Mail was opened on) and KV (where the import keeps its checkpoints,
 // usually the KV Mail was opened on) are required; a nil Directory or
-// Sieve skips principals or scripts.
+// Sieve skips principals or scripts. The queued messages, identities and
+// vacation responses of the export go to KV and Blobs too, where a
+// queue and a JMAP handler opened on them find them.
 type Target struct {
 	Mail      *mailstore.Store
 	Blobs     store.BlobStore

@@ -89,8 +89,12 @@ func (p *prefetcher) stop() {
 	p.wg.Wait()
 }
 
-// putBlob stores a message file and checks its hash.
+// putBlob stores a message file and checks its hash; a line without a
+// file (a step that stores no message) stores nothing.
 func (im *importer) putBlob(ctx context.Context, l messageJSON) (store.Hash, error) {
+	if l.Blob == "" {
+		return store.Hash{}, nil
+	}
 	want, err := store.ParseHash(l.Blob)
 	if err != nil {
 		return want, fmt.Errorf("message %q: %w", l.Blob, ErrBadExport)

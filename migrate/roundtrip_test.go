@@ -39,6 +39,7 @@ func TestRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			compareServers(t, src, dst)
+			compareExact(t, src, dst)
 			compareDirectory(t, src, dst)
 			compareScripts(t, src, dst, "user1@example.test")
 		})

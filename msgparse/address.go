@@ -101,6 +101,7 @@ type addrBuilder struct {
 	phrase   []addrToken
 	comments []string
 	angle    []addrToken
+	route    string
 	inAngle  bool
 	hasAngle bool
 }
@@ -121,12 +122,19 @@ func ParseAddressList(s string) []Address {
 				cur.inAngle = false
 			case ':':
 				if len(cur.angle) > 0 && strings.HasPrefix(cur.angle[0].text, "@") {
-					cur.angle = nil // RFC 5322 obs-route: drop it
+					// RFC 5322 obs-route: kept apart from the address.
+					cur.route = joinSpec(cur.angle)
+					cur.angle = nil
 					continue
 				}
 				cur.angle = append(cur.angle, addrToken{kind: 'w', text: ":"})
 			case 'c':
 			case ',', ';', '<':
+				if t.kind == ',' && len(cur.angle) > 0 && strings.HasPrefix(cur.angle[0].text, "@") {
+					// Between the domains of an obs-route.
+					cur.angle = append(cur.angle, addrToken{kind: 'w', text: ","})
+					continue
+				}
 				// An unclosed angle: the address ends here.
 				cur.inAngle = false
 				out, inGroup = cur.emitSpecial(out, t.kind, inGroup)
@@ -190,7 +198,7 @@ func (b *addrBuilder) emit(out []Address) []Address {
 	if spec == "" && name == "" {
 		return out
 	}
-	a := Address{Name: strings.TrimSpace(name)}
+	a := Address{Name: strings.TrimSpace(name), Route: b.route}
 	if i := strings.LastIndexByte(spec, '@'); i >= 0 {
 		a.Mailbox, a.Host = spec[:i], spec[i+1:]
 	} else {

@@ -110,13 +110,24 @@ func (e *encoder) params(p map[string]string) {
 	}
 }
 
+// addrRouted marks, in the kind byte of an encoded address, a source
+// route written after the host; addresses without one read as before.
+const addrRouted = 0x80
+
 func (e *encoder) addrs(list []Address) {
 	e.uint(uint64(len(list)))
 	for _, a := range list {
-		e.buf = append(e.buf, byte(a.Kind))
+		kind := byte(a.Kind)
+		if a.Route != "" {
+			kind |= addrRouted
+		}
+		e.buf = append(e.buf, kind)
 		e.str(a.Name)
 		e.str(a.Mailbox)
 		e.str(a.Host)
+		if a.Route != "" {
+			e.str(a.Route)
+		}
 	}
 }
 

@@ -124,11 +124,15 @@ func (d *decoder) addrs() []Address {
 			d.fail()
 			return nil
 		}
-		out[i].Kind = AddressKind(d.s[d.i])
+		kind := d.s[d.i]
 		d.i++
+		out[i].Kind = AddressKind(kind &^ addrRouted)
 		out[i].Name = d.str()
 		out[i].Mailbox = d.str()
 		out[i].Host = d.str()
+		if kind&addrRouted != 0 {
+			out[i].Route = d.str()
+		}
 	}
 	return out
 }

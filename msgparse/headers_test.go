@@ -2,6 +2,7 @@ package msgparse
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -151,8 +152,8 @@ func TestEnvelopeGroups(t *testing.T) {
 		t.Errorf("From names = %q (envelope), %q (decoded)",
 			m.Envelope.From[0].Name, m.From[0].Name)
 	}
-	if len(m.Bcc) != 1 || m.Bcc[0].Addr() != "d@example.com" {
-		t.Errorf("Bcc = %+v, want the route dropped", m.Bcc)
+	if len(m.Bcc) != 1 || m.Bcc[0].Addr() != "d@example.com" || m.Bcc[0].Route != "@route.example" {
+		t.Errorf("Bcc = %+v, want d@example.com with its route apart", m.Bcc)
 	}
 	if m.Envelope.Sender != nil || m.Envelope.ReplyTo != nil {
 		t.Errorf("Sender/ReplyTo = %v/%v, want absent", m.Envelope.Sender, m.Envelope.ReplyTo)
@@ -226,5 +227,27 @@ func TestEightBitInsideEncodedWord(t *testing.T) {
 		if !utf8.ValidString(s) {
 			t.Errorf("envelope value %q is not UTF-8", s)
 		}
+	}
+}
+
+// TestSourceRoute keeps the obsolete source route apart (RFC 5322
+// section 4.4) and through the stored form.
+func TestSourceRoute(t *testing.T) {
+	list := ParseAddressList("Joe <@a.example,@b.example:joe@c.example>, ann@d.example")
+	if len(list) != 2 || list[0].Route != "@a.example,@b.example" ||
+		list[0].Addr() != "joe@c.example" || list[1].Addr() != "ann@d.example" {
+		t.Fatalf("ParseAddressList = %+v", list)
+	}
+	m, err := Parse(strings.NewReader("To: <@r.example:x@y.example>\r\n\r\nhi\r\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := m.MarshalBinary()
+	var back Message
+	if err := back.UnmarshalBinary(b); err != nil {
+		t.Fatal(err)
+	}
+	if back.Envelope.To[0].Route != "@r.example" || back.Envelope.To[0].Addr() != "x@y.example" {
+		t.Errorf("stored envelope To = %+v", back.Envelope.To)
 	}
 }

@@ -88,6 +88,11 @@ const (
 type Address struct {
 	Name, Mailbox, Host string
 	Kind                AddressKind
+	// Route is the obsolete source route of an angle address ("@a,@b"
+	// in "<@a,@b:user@host>", RFC 5322 section 4.4), kept for the
+	// at-domain-list of an IMAP ENVELOPE address (RFC 9051 section
+	// 7.5.2); it plays no part in delivery.
+	Route string
 }
 
 // Addr returns the addr-spec "mailbox@host", or the mailbox alone when

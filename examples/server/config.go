@@ -32,6 +32,7 @@ type Config struct {
 	Relay   RelayConfig   `toml:"relay"`
 	DKIM    DKIMConfig    `toml:"dkim"`
 	Inbound InboundConfig `toml:"inbound"`
+	Spam    SpamConfig    `toml:"spam"`
 	Logging LoggingConfig `toml:"logging"`
 }
 
@@ -148,6 +149,30 @@ type InboundConfig struct {
 	Postmaster string `toml:"postmaster"`
 }
 
+// SpamConfig sets the spam filter of the inbound SMTP listener (package
+// spamfilter).
+type SpamConfig struct {
+	// Enable scores inbound mail and writes X-Spam-Status and
+	// X-Spam-Score. Default true.
+	Enable bool `toml:"enable"`
+	// JunkThreshold files mail scoring at least this in Junk. Default 6.
+	JunkThreshold float64 `toml:"junk_threshold"`
+	// RejectThreshold refuses mail scoring at least this with "550
+	// 5.7.1". Default 15.
+	RejectThreshold float64 `toml:"reject_threshold"`
+	// Bayes runs the Bayesian classifier once trained. Default true.
+	Bayes bool `toml:"bayes"`
+	// DNSBL lists IP blocklist zones (RFC 5782) such as
+	// "zen.spamhaus.org"; URIBL domain blocklist zones. Default none.
+	DNSBL []string `toml:"dnsbl"`
+	URIBL []string `toml:"uribl"`
+	// Greylist defers the first message of each client network, sender
+	// and recipient (RFC 6647). Default false.
+	Greylist bool `toml:"greylist"`
+	// GreylistDelay is how long before a retry passes. Default "5m".
+	GreylistDelay string `toml:"greylist_delay"`
+}
+
 // LoggingConfig sets the log level ("debug", "info", "warn", "error").
 type LoggingConfig struct {
 	Level string `toml:"level"`
@@ -180,6 +205,7 @@ func defaultConfig() Config {
 		},
 		Store:   StoreConfig{Kind: "bolt"},
 		Inbound: InboundConfig{CheckAuth: true},
+		Spam:    SpamConfig{Enable: true, Bayes: true},
 		Limits: LimitsConfig{MaxMessageSize: 50 << 20, MaxRecipients: 100,
 			MaxConnectionsPerIP: 50, MaxLineLength: 65536},
 		Logging: LoggingConfig{Level: "info"},
@@ -309,6 +335,9 @@ func (c *Config) validate() error {
 	if c.Limits.MaxLineLength < 1000 {
 		return fmt.Errorf("key %q: must be at least 1000 (RFC 5321, section 4.5.3.1.6)",
 			"limits.max_line_length")
+	}
+	if err := c.Spam.validate(); err != nil {
+		return err
 	}
 	if _, err := parseLevel(c.Logging.Level); err != nil {
 		return fmt.Errorf("key %q: %w", "logging.level", err)

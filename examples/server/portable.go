@@ -22,8 +22,10 @@ func exportCommand(ctx context.Context, cfg Config, dir string, out io.Writer,
 		return err
 	}
 	defer b.Close()
-	m, err := migrate.Export(ctx, migrate.Source{Mail: b.mail, Directory: b.dir, Sieve: b.sieve},
-		dir, migrate.ExportOptions{Progress: progressBar(out, "export"), Logger: log})
+	src := migrate.Source{Mail: b.mail, Directory: b.dir, Sieve: b.sieve, KV: b.kv,
+		Blobs: b.blobs}
+	m, err := migrate.Export(ctx, src, dir,
+		migrate.ExportOptions{Progress: progressBar(out, "export"), Logger: log})
 	if err != nil {
 		return err
 	}

@@ -52,6 +52,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			log.Warn("shutdown", "service", "queue", "err", err)
 		}
 	}()
+	stopJunkWatcher, err := startJunkWatcher(ctx, cfg.Spam, b, log.With("service", "spamfilter"))
+	if err != nil {
+		return err
+	}
+	defer stopJunkWatcher()
 	services, err := buildServices(cfg, b, tlsConfig, res, q, log)
 	if err != nil {
 		return err
@@ -72,6 +77,15 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, res mailauth.Resolver
 		Logger:   log.With("service", "sieve"),
 	}
 	var inboundHooks smtp.Hooks
+	spam, spamErr := newSpamFilter(cfg.Spam, b.kv, res, log.With("service", "spamfilter"))
+	if spamErr != nil {
+		return nil, spamErr
+	}
+	if spam != nil {
+		// Inside the authentication check, so that it sees the results.
+		sc := &spamCheck{f: spam, greylist: cfg.Spam.Greylist, log: log.With("service", "smtp")}
+		inboundHooks = sc.hooks(inboundHooks)
+	}
 	if cfg.Inbound.CheckAuth {
 		check := &smtp.AuthCheck{
 			Verifier: &mailauth.Verifier{

@@ -1,0 +1,5 @@
+//go:build !race
+
+package spamfilter
+
+const raceEnabled = false
