@@ -138,12 +138,7 @@ func addressText(f *folder, list []msgparse.Address) (all, first string) {
 // the stems of those that have one of their own.
 func (arr *arrival) index(f *folder, st *stemmer, m *msgparse.Message, maxText int) {
 	add := func(text string, field byte) {
-		tokenize(f.fold(text), false, func(w string) {
-			arr.terms[w] |= field
-			if s := st.stem(w); s != "" {
-				arr.terms[stemMark+s] |= field
-			}
-		})
+		tokenize(f.fold(text), false, func(w string) { arr.terms[w] |= field })
 	}
 	add(arr.base.subject, fieldSubject)
 	for _, list := range [][]msgparse.Address{m.From, m.To, m.Cc, m.Bcc} {
@@ -161,6 +156,18 @@ func (arr *arrival) index(f *folder, st *stemmer, m *msgparse.Message, maxText i
 		text = text[:maxText]
 	}
 	add(text, fieldBody)
+	if st == nil {
+		return
+	}
+	stems := map[string]byte{}
+	for w, field := range arr.terms {
+		if s := st.stem(w); s != "" {
+			stems[stemMark+s] |= field
+		}
+	}
+	for s, field := range stems {
+		arr.terms[s] |= field
+	}
 }
 
 // receivedDate reads the date of the topmost Received field, the time the
