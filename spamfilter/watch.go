@@ -1,10 +1,12 @@
 package spamfilter
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -40,10 +42,10 @@ type MailSource interface {
 // JunkWatcher trains a Filter from what users do, whatever the protocol:
 // it follows each account's change notifications and change log, and
 // calls Train when an email enters the Junk mailbox (spam) or leaves it
-// for a mailbox other than Trash (ham). Emails that arrive in Junk, as
-// the filter files them, are remembered but not trained; so is one that
-// arrived and moved into Junk before the watcher read the change log
-// between the two. The first time it sees an account it starts from the
+// for a mailbox other than Trash (ham). Emails the filter files in Junk
+// (flagged with X-Spam-Flag: YES) are remembered but not trained; one
+// that arrived and moved into Junk between two reads of the change log
+// trains as spam. The first time it sees an account it starts from the
 // account's present state.
 type JunkWatcher struct {
 	// Filter is trained; it needs Options.KV, which also holds the
@@ -54,6 +56,11 @@ type JunkWatcher struct {
 	// Rescan is how often the account list is read again to follow new
 	// accounts. Default 1 minute.
 	Rescan time.Duration
+	// Settle is how long the watcher gathers an account's change
+	// notifications before it reads the change log once for all of
+	// them: a busy inbox then costs one read a Settle, not one a
+	// message. Default 1 second; negative reads at once.
+	Settle time.Duration
 	// Logger receives training events and errors. Nil discards.
 	Logger *slog.Logger
 }
@@ -126,8 +133,34 @@ func (w *JunkWatcher) watch(ctx context.Context, account string) {
 		case <-ctx.Done():
 			return
 		case _, ok := <-events:
-			if !ok {
+			if !ok || !w.settle(ctx, events) {
 				return
+			}
+		}
+	}
+}
+
+// settle drains the notifications that arrive for Settle after one, and
+// reports whether the watch goes on.
+func (w *JunkWatcher) settle(ctx context.Context, events <-chan mailstore.Event) bool {
+	d := w.Settle
+	if d == 0 {
+		d = time.Second
+	}
+	if d < 0 {
+		return true
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		case _, ok := <-events:
+			if !ok {
+				return false
 			}
 		}
 	}
@@ -231,7 +264,13 @@ func (w *JunkWatcher) place(ctx context.Context, account string, e *mailstore.Em
 		}
 	}
 	if created && inJunk {
-		return nil
+		// Arrived in Junk since the last look: filed there by this
+		// filter (its flag says so) or moved there by the user soon
+		// after arrival, which trains.
+		filed, err := w.filedByFilter(ctx, account, e)
+		if err != nil || filed {
+			return err
+		}
 	}
 	changed, err := w.Filter.Moved(ctx, w.Source, account, e.ID, from, to)
 	if err != nil {
@@ -387,4 +426,36 @@ func (w *JunkWatcher) logger() *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return w.Logger
+}
+
+// flagScan caps the octets of a message's header that filedByFilter
+// reads.
+const flagScan = 64 << 10
+
+// filedByFilter reports whether the filter marked the email as junk on
+// arrival: its header holds X-Spam-Flag: YES. The filter strips the
+// field from what senders send, so only its own verdict writes it.
+func (w *JunkWatcher) filedByFilter(ctx context.Context, account string,
+	e *mailstore.Email) (bool, error) {
+	rc, err := w.Source.Open(ctx, account, e.ID, 0, flagScan)
+	if err != nil {
+		return false, fmt.Errorf("read header: %w", err)
+	}
+	defer rc.Close()
+	br := bufio.NewReader(rc)
+	for {
+		line, err := br.ReadString('\n')
+		trimmed := strings.TrimRight(line, "\r\n")
+		if trimmed == "" {
+			return false, nil
+		}
+		name, value, ok := strings.Cut(trimmed, ":")
+		if ok && strings.EqualFold(strings.TrimSpace(name), HeaderFlag) &&
+			strings.EqualFold(strings.TrimSpace(value), "YES") {
+			return true, nil
+		}
+		if err != nil {
+			return false, nil
+		}
+	}
 }

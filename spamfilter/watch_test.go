@@ -48,6 +48,10 @@ func newMailFixture(t *testing.T) *mailFixture {
 func (fx *mailFixture) deliver(role string, n int) uint32 {
 	fx.t.Helper()
 	raw := synthMessage(rand.New(rand.NewPCG(uint64(n), 1)), true, n)
+	if role == mailstore.RoleJunk {
+		// Filed in Junk by the filter, which flags what it files.
+		raw = HeaderFlag + ": YES\r\n" + raw
+	}
 	out, err := fx.ms.Deliver(fx.ctx, strings.NewReader(raw), time.Time{},
 		[]mailstore.Recipient{{Account: "alice", Mailbox: fx.boxes[role]}})
 	if err != nil || out[0].Err != nil {
@@ -150,4 +154,22 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// TestJunkWatcherEarlyMove: a message moved into Junk before the watcher
+// read its arrival trains as spam, since the filter did not flag it; one
+// the filter filed there does not.
+func TestJunkWatcherEarlyMove(t *testing.T) {
+	fx := newMailFixture(t)
+	w := &JunkWatcher{Filter: fx.f, Source: fx.ms}
+	if err := w.Sync(fx.ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	early := fx.deliver(mailstore.RoleInbox, 7)
+	fx.move(mailstore.RoleInbox, mailstore.RoleJunk, early)
+	fx.deliver(mailstore.RoleJunk, 8)
+	if err := w.Sync(fx.ctx, "alice"); err != nil {
+		t.Fatal(err)
+	}
+	assertTotals(t, fx.f, "alice", counts{1, 0})
 }

@@ -33,7 +33,16 @@ type Config struct {
 	DKIM    DKIMConfig    `toml:"dkim"`
 	Inbound InboundConfig `toml:"inbound"`
 	Spam    SpamConfig    `toml:"spam"`
+	IMAP    IMAPConfig    `toml:"imap"`
 	Logging LoggingConfig `toml:"logging"`
+	Debug   DebugConfig   `toml:"debug"`
+}
+
+// IMAPConfig tunes the IMAP server.
+type IMAPConfig struct {
+	// Compress offers COMPRESS=DEFLATE (RFC 4978): less traffic on slow
+	// links, more CPU on both ends. Default true.
+	Compress bool `toml:"compress"`
 }
 
 // ListenConfig sets the listener addresses. An empty string disables a
@@ -206,6 +215,7 @@ func defaultConfig() Config {
 		Store:   StoreConfig{Kind: "bolt"},
 		Inbound: InboundConfig{CheckAuth: true},
 		Spam:    SpamConfig{Enable: true, Bayes: true},
+		IMAP:    IMAPConfig{Compress: true},
 		Limits: LimitsConfig{MaxMessageSize: 50 << 20, MaxRecipients: 100,
 			MaxConnectionsPerIP: 50, MaxLineLength: 65536},
 		Logging: LoggingConfig{Level: "info"},

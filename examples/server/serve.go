@@ -57,6 +57,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer stopJunkWatcher()
+	stopPprof, err := startPprof(cfg.Debug.Pprof, log)
+	if err != nil {
+		return err
+	}
+	defer stopPprof()
 	services, err := buildServices(cfg, b, tlsConfig, res, q, log)
 	if err != nil {
 		return err
@@ -142,6 +147,7 @@ func buildServices(cfg Config, b *backend, tc *tls.Config, res mailauth.Resolver
 			AllowInsecureAuth: cfg.Auth.AllowPlaintext,
 			Hostname:          cfg.Hostname,
 			MaxConnsPerIP:     cfg.Limits.MaxConnectionsPerIP,
+			DisableCompress:   !cfg.IMAP.Compress,
 			Logger:            log.With("service", name),
 		})
 		if err != nil {

@@ -85,9 +85,13 @@ func Open(path string, opts Options) (*DB, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	bdb, err := bbolt.Open(path, opts.Mode, &bbolt.Options{
-		Timeout:         opts.LockTimeout,
-		NoSync:          opts.NoSync,
-		FreelistType:    bbolt.FreelistMapType,
+		Timeout:      opts.LockTimeout,
+		NoSync:       opts.NoSync,
+		FreelistType: bbolt.FreelistMapType,
+		// The free page list is rebuilt by a scan at open instead of
+		// being written with every commit: a commit then writes only
+		// the pages it changed.
+		NoFreelistSync:  true,
 		InitialMmapSize: opts.MmapSize,
 	})
 	if err != nil {
