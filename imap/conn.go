@@ -64,6 +64,11 @@ func newConn(s *Server, nc net.Conn) *conn {
 }
 
 // setStreams (re)builds the buffered reader and writer over r and w.
+// maxSkippedLiteral is the most of an oversized non-synchronizing
+// literal the server reads past to keep the session; a larger one ends
+// the connection after its BAD [TOOBIG].
+const maxSkippedLiteral = 64 << 20
+
 func (c *conn) setStreams(r io.Reader, w io.Writer) {
 	c.br = bufio.NewReaderSize(r, 4096)
 	c.bw = bufio.NewWriterSize(w, 16<<10)
@@ -73,6 +78,7 @@ func (c *conn) setStreams(r io.Reader, w io.Writer) {
 		o := c.srv.opts
 		c.dec.MaxLine = o.MaxLineLength
 		c.dec.MaxLiteral = o.MaxLiteralSize
+		c.dec.MaxSkip = maxSkippedLiteral
 		c.dec.MaxDepth = o.MaxNesting
 		c.dec.Continue = c.continueLiteral
 		return

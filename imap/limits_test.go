@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulwarkmail/bulwark/mailstore"
 )
 
 // TestMalformedInput sends broken commands; each gets BAD and the session
@@ -127,4 +129,38 @@ func TestShutdown(t *testing.T) {
 	if _, err := net.DialTimeout("tcp", env.addr, time.Second); err == nil {
 		t.Error("listener still accepts after Shutdown")
 	}
+}
+
+// TestHugeNonSyncLiteral: a non-synchronizing literal announcing more
+// than the server reads past gets BAD [TOOBIG] and the connection ends at
+// once, before login too, instead of the server reading gigabytes.
+func TestHugeNonSyncLiteral(t *testing.T) {
+	env := newEnv(t, []string{"big@example.test"}, nil)
+	c := env.dial()
+	c.send("a LOGIN {10737418240+}\r\n")
+	if got := c.readLine(); !strings.HasPrefix(got, "a BAD [TOOBIG]") {
+		t.Fatalf("reply %q, want a BAD [TOOBIG]", got)
+	}
+	_ = c.conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := c.r.ReadString('\n'); err == nil {
+		t.Errorf("connection still open after a 10 GB literal was refused")
+	}
+}
+
+// TestTooManyKeywords: past mailstore.MaxKeywords on one message, STORE
+// gets NO [LIMIT], not a syntax error.
+func TestTooManyKeywords(t *testing.T) {
+	env := newEnv(t, []string{"kw@example.test"}, nil)
+	c := env.login("kw@example.test")
+	c.appendMsg("INBOX", "", simpleMsg("one", "x"))
+	c.ok("SELECT INBOX")
+	var kws []string
+	for i := range mailstore.MaxKeywords + 10 {
+		kws = append(kws, fmt.Sprintf("k%d", i))
+	}
+	_, last := c.do("STORE 1 +FLAGS (" + strings.Join(kws, " ") + ")")
+	if !strings.Contains(last, "NO [LIMIT]") {
+		t.Errorf("STORE of %d keywords: %q, want NO [LIMIT]", len(kws), last)
+	}
+	c.ok("NOOP")
 }

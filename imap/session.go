@@ -245,6 +245,8 @@ func mapStoreError(err error) *Error {
 		return errNo("OVERQUOTA", "Quota exceeded")
 	case errors.Is(err, mailstore.ErrInvalidName):
 		return errNo("CANNOT", "Invalid mailbox name")
+	case errors.Is(err, mailstore.ErrTooManyKeywords):
+		return errNo("LIMIT", "Too many keywords on one message")
 	case errors.Is(err, mailstore.ErrInvalidKeyword):
 		return errBad("", "Invalid keyword")
 	case errors.Is(err, mailstore.ErrHasChildren):

@@ -39,6 +39,10 @@ var (
 	// section 4.1.1 (ASCII %x21-7E without ( ) { ] % * " \, 1-255 octets).
 	ErrInvalidKeyword = errors.New("mailstore: invalid keyword")
 
+	// ErrTooManyKeywords is returned, along with ErrInvalidKeyword, when
+	// a change would give an email more than MaxKeywords keywords.
+	ErrTooManyKeywords = errors.New("mailstore: too many keywords")
+
 	// ErrHasChildren is returned by DeleteMailbox for a mailbox that
 	// still has child mailboxes (RFC 8621 "mailboxHasChild").
 	ErrHasChildren = errors.New("mailstore: mailbox has children")

@@ -67,12 +67,13 @@ func IMAPFlag(keyword string) string {
 }
 
 // MaxKeywords is the most keywords an email may carry; a change that
-// would give it more fails with ErrInvalidKeyword.
+// would give it more fails with ErrTooManyKeywords and ErrInvalidKeyword.
 const MaxKeywords = 256
 
 func checkKeywordCount(kws []string) error {
 	if len(kws) > MaxKeywords {
-		return fmt.Errorf("%d keywords, limit %d: %w", len(kws), MaxKeywords, ErrInvalidKeyword)
+		return fmt.Errorf("%d keywords, limit %d: %w: %w", len(kws), MaxKeywords,
+			ErrTooManyKeywords, ErrInvalidKeyword)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package smtp
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -215,6 +216,9 @@ func (c *conn) readFailed(err error) {
 // dispatch runs one command line and reports whether the session goes
 // on.
 func (c *conn) dispatch(line []byte) bool {
+	if bytes.IndexByte(line, 0) >= 0 {
+		return c.fail(errNUL)
+	}
 	cmd, err := wire.ParseCommand(line)
 	if err != nil {
 		return c.fail(errUnknown)

@@ -72,6 +72,7 @@ var (
 	errBadSequence = &Error{503, EnhancedCode{5, 5, 1}, "Bad sequence of commands"}
 	errSyntax      = &Error{501, EnhancedCode{5, 5, 4}, "Syntax error in parameters"}
 	errUnknown     = &Error{500, EnhancedCode{5, 5, 2}, "Command not recognized"}
+	errNUL         = &Error{501, EnhancedCode{5, 5, 2}, "NUL octet in command"}
 	errLineTooLong = &Error{500, EnhancedCode{5, 5, 2}, "Line too long"}
 	errTooManyErrs = &Error{421, EnhancedCode{4, 7, 0}, "Too many errors, closing connection"}
 	// errTooManyRcpts asks the client to send the rest of the recipients

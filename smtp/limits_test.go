@@ -398,3 +398,14 @@ func TestLongLinesCountAsErrors(t *testing.T) {
 		t.Error("connection open after too many long lines")
 	}
 }
+
+// TestNULInCommand: a NUL octet in a command line is a syntax error in
+// its parameters (501), and the session goes on.
+func TestNULInCommand(t *testing.T) {
+	e := setup(t, nil)
+	c := dialGreeted(t, e.addr)
+	c.hello()
+	c.cmd("MAIL FROM:<dana@example.com>", 250)
+	c.cmd("RCPT TO:<ali\x00ce@example.org>", 501)
+	c.cmd("NOOP", 250)
+}

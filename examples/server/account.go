@@ -35,6 +35,9 @@ func addAccount(ctx context.Context, b *backend, address, password string, out i
 	if !ok || domain == "" {
 		return fmt.Errorf("account add: %q is not an address", address)
 	}
+	if password == "" {
+		return fmt.Errorf("account add: an empty password would never log in")
+	}
 	p := directory.Principal{
 		Name:   address,
 		Type:   directory.Individual,

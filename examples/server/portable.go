@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/bulwarkmail/bulwark/migrate"
@@ -54,15 +55,34 @@ func importCommand(ctx context.Context, cfg Config, dir string, out io.Writer,
 	return nil
 }
 
-// progressBar redraws "label: done/total (pct%)" on one line.
+// progressBar redraws "label: done/total (pct%)" on one line of a
+// terminal; elsewhere (a log, a pipe) it writes a line at each tenth.
 func progressBar(out io.Writer, label string) migrate.Progress {
+	tty := isTerminal(out)
+	last := int64(-1)
 	return func(done, total int64) {
 		pct := int64(100)
 		if total > 0 {
 			pct = done * 100 / total
 		}
-		fmt.Fprintf(out, "\r%s: %d/%d (%d%%)", label, done, total, pct)
+		switch {
+		case tty:
+			fmt.Fprintf(out, "\r%s: %d/%d (%d%%)", label, done, total, pct)
+		case pct/10 != last:
+			last = pct / 10
+			fmt.Fprintf(out, "%s: %d/%d (%d%%)\n", label, done, total, pct)
+		}
 	}
+}
+
+// isTerminal reports whether w is a character device, as a terminal is.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 // migrateCommand upgrades the stored layout in place: it prints the plan

@@ -16,6 +16,7 @@ import (
 	"github.com/bulwarkmail/bulwark/store/bolt"
 	"github.com/bulwarkmail/bulwark/store/fsblob"
 	sqlstore "github.com/bulwarkmail/bulwark/store/sql"
+	"go.etcd.io/bbolt"
 )
 
 // backend is everything the services share: the key-value store, the
@@ -78,6 +79,9 @@ func openKV(ctx context.Context, cfg Config) (store.KV, error) {
 			path = filepath.Join(cfg.DataDir, "bulwark.db")
 		}
 		db, err := bolt.Open(path, bolt.Options{})
+		if errors.Is(err, bbolt.ErrTimeout) {
+			return nil, fmt.Errorf("open store: %w (is the server running on this data folder?)", err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}

@@ -56,6 +56,9 @@ type Decoder struct {
 	MaxLine int
 	// MaxLiteral bounds the size of one literal.
 	MaxLiteral int64
+	// MaxSkip bounds the octets of a refused non-synchronizing literal
+	// that Skip reads and throws away; zero means no bound.
+	MaxSkip int64
 	// MaxDepth bounds the nesting of parenthesised lists.
 	MaxDepth int
 
@@ -452,9 +455,6 @@ func (d *Decoder) List(depth int, item func() error) error {
 	}
 }
 
-// Skip discards the rest of a bad command. It returns false when the
-// connection cannot continue: a synchronising literal was announced and
-// refused, so the client is waiting, or the stream failed.
 // RefusedSyncLiteral reports whether the last error was a synchronizing
 // literal refused before the client sent it: the command is then well
 // formed, and the refusal is a NO rather than a BAD.
@@ -462,11 +462,19 @@ func (d *Decoder) RefusedSyncLiteral() bool {
 	return d.lastLit != nil && !d.lastLit.NonSync
 }
 
+// Skip discards the rest of a bad command. It returns false when the
+// connection cannot continue: the stream failed, or a non-synchronizing
+// literal over the limit announced more than MaxSkip octets, which the
+// server will not read to find the next command (RFC 7888 section 4
+// lets it close the connection instead).
 func (d *Decoder) Skip() bool {
 	if li := d.lastLit; li != nil {
 		d.lastLit = nil
 		if !li.NonSync {
 			return true // client sends nothing until "+"; the line is over
+		}
+		if d.MaxSkip > 0 && li.Size > d.MaxSkip {
+			return false
 		}
 		if _, err := io.CopyN(io.Discard, d.r, li.Size); err != nil {
 			return false
