@@ -215,8 +215,15 @@ func (s *session) tagged(err error, cmd *command) {
 	}
 	var ie *Error
 	if !errors.As(err, &ie) {
-		s.c.log.Error("imap command failed", "cmd", cmd.name, "account", s.account, "err", err)
 		ie = mapStoreError(err)
+		if ie.Code == "SERVERBUG" {
+			s.c.log.Error("imap command failed", "cmd", cmd.name, "account", s.account, "err", err)
+		} else {
+			// Refusals of what the client asked are not server errors,
+			// and the client chose their text: keep it short.
+			s.c.log.Debug("imap command refused", "cmd", cmd.name, "account", s.account,
+				"err", truncate(err.Error(), maxLoggedError))
+		}
 	}
 	if ie.Type == StatusBAD {
 		s.badCount++
@@ -268,4 +275,16 @@ func (s *session) untagged() *wire.Encoder { return s.c.enc.Raw("* ") }
 func (s *session) parser() *parser {
 	return &parser{d: s.c.dec, cmds: s.c.srv.cmds, utf8: s.utf8,
 		appendLimit: s.c.srv.opts.AppendLimit}
+}
+
+// maxLoggedError caps the octets of a refused command's error text in
+// the log, since a client can make it as long as a command line.
+const maxLoggedError = 200
+
+// truncate cuts s to at most n octets, marking the cut.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
 }

@@ -106,6 +106,7 @@ func TestRequestErrors(t *testing.T) {
 		wantStatus           int
 	}{
 		{"not json", "{nope", ProblemNotJSON, 400},
+		{"not UTF-8", "{\"using\":[],\"methodCalls\":[],\"x\":\"\xff\xfe\"}", ProblemNotJSON, 400},
 		{"not request", `{"foo":1}`, ProblemNotRequest, 400},
 		{"args not object", `{"using":[],"methodCalls":[["Core/echo",[],"a"]]}`,
 			ProblemNotRequest, 400},

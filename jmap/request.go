@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Request is a JMAP API request (RFC 8620 section 3.3).
@@ -110,7 +111,10 @@ func ParseRequest(r io.Reader) (*Request, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read request: %w", err)
 	}
-	if !json.Valid(body) {
+	// I-JSON (RFC 7493 section 2.1, required by RFC 8620 section 3.1)
+	// is UTF-8 without invalid sequences; Go's decoder would replace
+	// them silently.
+	if !json.Valid(body) || !utf8.Valid(body) {
 		return nil, &json.SyntaxError{}
 	}
 	var raw map[string]json.RawMessage
