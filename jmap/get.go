@@ -2,6 +2,18 @@ package jmap
 
 import "sort"
 
+// beginGet starts a /get: it decodes the arguments and returns them
+// with the account they name. Callers read the objects before the
+// state, since reading some (the default identity) may create them.
+func (c *call) beginGet() (getArgs, string, error) {
+	var a getArgs
+	if err := c.decode(&a); err != nil {
+		return a, "", err
+	}
+	acct, err := c.account(a.AccountID)
+	return a, acct, err
+}
+
 // answerGet builds a /get response (RFC 8620, section 5.1) from an
 // account's objects by id: the ids the client asked for, or every object
 // in the order given. fill, when set, completes each object returned.

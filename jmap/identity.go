@@ -58,11 +58,7 @@ func (c *call) identities(acct string) (map[string]identity, error) {
 }
 
 func (c *call) identityGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

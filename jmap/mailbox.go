@@ -86,11 +86,7 @@ func filterProps(obj any, props *[]string) (any, error) {
 }
 
 func (c *call) mailboxGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

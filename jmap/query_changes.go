@@ -14,6 +14,14 @@ type addedItem struct {
 	Index int    `json:"index"`
 }
 
+// queryChangesArgs are the arguments every /queryChanges adds to those
+// of its /query (RFC 8620 section 5.6).
+type queryChangesArgs struct {
+	SinceQueryState string `json:"sinceQueryState"`
+	MaxChanges      *int   `json:"maxChanges"`
+	UpToID          string `json:"upToId"`
+}
+
 // emailQueryChanges answers Email/queryChanges (RFC 8620 section 5.6)
 // from the change log: every email changed since the old query state is
 // reported removed, and those of them in the current results added at
@@ -22,9 +30,7 @@ type addedItem struct {
 func (c *call) emailQueryChanges() (any, error) {
 	var a struct {
 		emailQueryArgs
-		SinceQueryState string `json:"sinceQueryState"`
-		MaxChanges      *int   `json:"maxChanges"`
-		UpToID          string `json:"upToId"`
+		queryChangesArgs
 	}
 	if err := c.decode(&a); err != nil {
 		return nil, err
@@ -97,9 +103,7 @@ func queryDiff(accountID, since string, qr *queryResult, created, updated,
 func (c *call) mailboxQueryChanges() (any, error) {
 	var a struct {
 		mailboxQueryArgs
-		SinceQueryState string `json:"sinceQueryState"`
-		MaxChanges      *int   `json:"maxChanges"`
-		UpToID          string `json:"upToId"`
+		queryChangesArgs
 	}
 	if err := c.decode(&a); err != nil {
 		return nil, err

@@ -3,11 +3,7 @@ package jmap
 // quotaGet answers Quota/get (RFC 9425 section 4.1): one quota for the
 // octets and one for the count of the account's mail.
 func (c *call) quotaGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

@@ -119,11 +119,7 @@ func sieveSetError(err error) error {
 }
 
 func (c *call) sieveGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

@@ -8,11 +8,7 @@ import (
 
 // threadGet answers Thread/get (RFC 8621 section 3.1).
 func (c *call) threadGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

@@ -22,11 +22,7 @@ func (c *call) vacation(acct string) (vacationResponse, error) {
 }
 
 func (c *call) vacationGet() (any, error) {
-	var a getArgs
-	if err := c.decode(&a); err != nil {
-		return nil, err
-	}
-	acct, err := c.account(a.AccountID)
+	a, acct, err := c.beginGet()
 	if err != nil {
 		return nil, err
 	}

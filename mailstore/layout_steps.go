@@ -155,10 +155,16 @@ func rewriteWordLists(tx store.Tx, last []byte) ([]byte, int, error) {
 // layout of the spaces.
 func foldTermKeys(ctx context.Context, tx store.Tx, last []byte) ([]byte, int, error) {
 	var keys [][]byte
+	var vals []byte // the field bits of each key
 	r := after(last)
 	r.Limit = postingsStepKeys
-	err := tx.Scan(spaceTermV1, r, func(k, _ []byte) error {
+	err := tx.Scan(spaceTermV1, r, func(k, v []byte) error {
 		keys = append(keys, bytes.Clone(k))
+		f := byte(0)
+		if len(v) == 1 {
+			f = v[0]
+		}
+		vals = append(vals, f)
 		return nil
 	})
 	if err != nil {
@@ -166,16 +172,6 @@ func foldTermKeys(ctx context.Context, tx store.Tx, last []byte) ([]byte, int, e
 	}
 	if len(keys) == 0 {
 		return nil, 0, finishPostingsStep(tx)
-	}
-	vals := make([]byte, len(keys))
-	for i, k := range keys {
-		v, err := tx.Get(spaceTermV1, k)
-		if err != nil {
-			return nil, 0, err
-		}
-		if len(v) == 1 {
-			vals[i] = v[0]
-		}
 	}
 	for i := 0; i < len(keys); {
 		if err := ctx.Err(); err != nil {

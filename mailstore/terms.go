@@ -128,11 +128,8 @@ func (w *writer) unindexTerms(e uint64) error {
 	default:
 		return nil
 	}
-	if _, err := w.tx.Get(spaceDocTerms, emailKey(a, e)); isNotFound(err) {
-		return nil
-	} else if err != nil {
-		return err
-	}
+	// Merged: its words leave the postings at the next merge, which also
+	// deletes the word list (and skips an email that never had one).
 	return w.tx.Put(spaceTermPending, pendingKey(a, e), []byte{pendingRemove})
 }
 
